@@ -1,0 +1,1 @@
+"""The `llaqo` command line: thin Typer commands over the `model` library."""

@@ -1,0 +1,3 @@
+from llaqo_cli.app import main
+
+main()

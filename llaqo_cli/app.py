@@ -1,0 +1,29 @@
+"""The `llaqo` Typer app. Each command lives in its own module and imports torch only when it runs."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="llaqo",
+    help="A piano coach that listens to a take and answers a teacher's rubric.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register() -> None:
+    from llaqo_cli import ask, convert, download
+
+    app.command("ask")(ask.ask)
+    app.command("convert")(convert.convert)
+    app.command("download")(download.download)
+
+
+_register()
+
+
+def main() -> None:
+    app()

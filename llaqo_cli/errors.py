@@ -1,0 +1,40 @@
+"""The one error boundary: a core error becomes one line on stderr and an exit code.
+
+Set LLAQO_DEBUG=1 to see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import typer
+
+
+def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
+    """Print `error: message` (and the next step) to stderr; return the Exit to raise."""
+    line = f"error: {message}"
+    if hint:
+        line += f" — {hint}"
+    print(line, file=sys.stderr)
+    return typer.Exit(code)
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    from model.errors import LlaqoError
+
+    try:
+        yield
+    except LlaqoError as e:
+        if os.environ.get("LLAQO_DEBUG"):
+            raise
+        raise fail(str(e), e.hint, e.exit_code) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", code=130) from None
+    except MemoryError:
+        if os.environ.get("LLAQO_DEBUG"):
+            raise
+        raise fail("out of memory", "try --fast, a smaller --device batch, or a shorter take") from None

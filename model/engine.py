@@ -1,0 +1,25 @@
+"""The one protocol both engines implement, and how `--engine auto` picks one.
+
+An engine answers a rubric for one segment of a take. `assess`, `record` and `eval` all go through
+`model.assess.assess_file`, which walks the segments and calls the engine; nothing else answers questions.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from model.audio.chunks import AudioSegment
+from rubric.report import Answer
+from rubric.schema import Rubric
+
+Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
+
+
+class Engine(Protocol):
+    name: str  # "coach" | "listen"
+
+    def describe(self) -> dict[str, str]:
+        """What the report header shows: {"model": ..., "device": ...}."""
+
+    def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
+        """One Answer per rubric question, each with the remarks (and evidence) behind it."""

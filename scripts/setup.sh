@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up llaqo on a Debian machine: system audio packages, then a virtualenv in .venv with llaqo in it.
+#   bash scripts/setup.sh          # to use llaqo
+#   bash scripts/setup.sh --test   # also what the tests need (fluidsynth, a soundfont, PulseAudio, pytest)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(libportaudio2 libsndfile1)
+extras=""
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(fluidsynth timgm6mb-soundfont pulseaudio pulseaudio-utils)
+  extras="[test]"
+fi
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if (( ${#missing[@]} )); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# torch 2.14.1 + torchaudio 2.11.0 is the pair this project is tested with.
+.venv/bin/python -m pip install -q "torch==2.14.1" "torchaudio==2.11.0"
+.venv/bin/python -m pip install -q -e ".${extras}"
