@@ -9,7 +9,10 @@ listening engine leaves one remark per segment, with the `Evidence` (measurement
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rubric.schema import Question
 
 Value = int | str | None  # a rating / difficulty (int), a technique class (str), or not followed (None)
 
@@ -45,10 +48,30 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     value: Value = None  # aggregate over remarks: median rating, voted class
     spread: tuple[int, int] | None = None  # (min, max) of the remarks' ratings
+    label: str = ""  # what a pianist reads ("Hand balance"); empty = derived from `dimension`
+    category: str | None = None  # the NeuroPiano category ("coordination", ...), if any
+    scale: tuple[int, int] | None = None  # (lowest, highest) for rating and difficulty questions
 
     @property
     def text(self) -> str:
         return " / ".join(r.text for r in self.remarks if r.text)
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.dimension.replace("_", " ").capitalize()
+
+    @classmethod
+    def for_question(cls, question: Question) -> Answer:
+        """An empty answer carrying everything the renderers need to know about `question`."""
+        return cls(
+            id=question.id,
+            question=question.text,
+            dimension=question.dimension,
+            kind=question.kind,
+            label=question.label,
+            category=question.category,
+            scale=question.scale,
+        )
 
 
 @dataclass
