@@ -27,3 +27,7 @@ class ConfigError(LlaqoError):
 
 class DeviceError(LlaqoError):
     """A compute device or audio device that is not available."""
+
+
+class RecordingError(LlaqoError):
+    """A recording that failed or captured nothing usable (silence, disk full, the input stopped)."""
