@@ -1,0 +1,169 @@
+"""From remarks to answers to a whole-take summary, and the JSON document of a report.
+
+Aggregation rules, the same for a segment and for the whole take:
+- rating and difficulty: the median of the remarks that gave a value; for an even count the LOWER of
+  the two middle values, so the result stays on the integer scale the question asked for (and errs on
+  the side of the stricter teacher). `spread` is (min, max) of those values.
+- technique: the class named most often; a tie goes to the class named first.
+- verbal: no value; the comments are kept with the time range each was said about.
+An answer without remarks keeps whatever value the engine set on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, replace
+from typing import Any
+
+from rubric.report import Answer, Remark, Report
+
+SCHEMA_VERSION = "1.0"
+VALUED_KINDS = ("rating", "difficulty", "technique")
+
+
+def aggregate(answer: Answer) -> Answer:
+    """Fill `answer.value` and `answer.spread` from its remarks (in place); return the answer."""
+    if not answer.remarks or answer.kind not in VALUED_KINDS:
+        return answer
+    values = [r.value for r in answer.remarks if r.value is not None]
+    if not values:
+        answer.value, answer.spread = None, None
+    elif answer.kind == "technique":
+        answer.value, answer.spread = _vote(values), None
+    else:
+        numbers = sorted(int(v) for v in values)
+        answer.value = numbers[(len(numbers) - 1) // 2]  # the lower median
+        answer.spread = (numbers[0], numbers[-1])
+    return answer
+
+
+def _vote(values: list[Any]) -> Any:
+    """The most frequent value; among equals, the one that came first."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+def aggregate_report(report: Report) -> Report:
+    """Aggregate every answer of every segment (in place); return the report."""
+    for segment in report.segments:
+        for answer in segment.answers:
+            aggregate(answer)
+    return report
+
+
+def take_answers(report: Report) -> list[Answer]:
+    """One answer per question over the whole take: all segments' remarks and evidence, aggregated.
+
+    Questions come in the order they first appear; the report's own answers are not changed.
+    """
+    merged: dict[str, Answer] = {}
+    for segment in report.segments:
+        for answer in segment.answers:
+            whole = merged.get(answer.id)
+            if whole is None:
+                merged[answer.id] = replace(answer, remarks=list(answer.remarks), evidence=list(answer.evidence))
+            else:
+                whole.remarks.extend(answer.remarks)
+                whole.evidence.extend(answer.evidence)
+    return [aggregate(answer) for answer in merged.values()]
+
+
+def is_not_followed(answer: Answer, remark: Remark) -> bool:
+    """A remark that gives no value where one was asked, or says nothing to a verbal question."""
+    if answer.kind in VALUED_KINDS:
+        return remark.value is None
+    return not remark.text.strip()
+
+
+def heard_ranges(remarks: list[Remark], gap_s: float = 0.05) -> list[tuple[float, float]]:
+    """The spans the remarks speak of, sorted, with touching or overlapping spans merged."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((r.start_s, r.end_s) for r in remarks):
+        if merged and start <= merged[-1][1] + gap_s:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def answer_summary(answer: Answer) -> dict[str, Any]:
+    """The whole-take view of one (already aggregated) answer, as plain data."""
+    return {
+        **_answer_head(answer),
+        "n_remarks": len(answer.remarks),
+        "n_not_followed": sum(is_not_followed(answer, r) for r in answer.remarks),
+        "comments": [
+            {"start_s": r.start_s, "end_s": r.end_s, "text": r.text} for r in answer.remarks if r.text.strip()
+        ],
+        "heard": [list(span) for span in heard_ranges(answer.remarks)],
+    }
+
+
+def _answer_head(answer: Answer) -> dict[str, Any]:
+    """The fields every JSON answer shares; `rating` is the value of a rating question, else None."""
+    return {
+        "id": answer.id,
+        "question": answer.question,
+        "kind": answer.kind,
+        "dimension": answer.dimension,
+        "label": answer.display_label,
+        "category": answer.category,
+        "scale": list(answer.scale) if answer.scale else None,
+        "rating": answer.value if answer.kind == "rating" else None,
+        "value": answer.value,
+        "spread": list(answer.spread) if answer.spread else None,
+        "text": answer.text,
+    }
+
+
+def summarize(report: Report) -> dict[str, Any]:
+    """The whole-take summary: every question's answer, then the piece's difficulty and technique.
+
+    Difficulty and technique come from the first question of that kind, aggregated over all remarks
+    (the lower median of the difficulty levels, the majority technique).
+    """
+    answers = take_answers(report)
+    return {
+        "answers": [answer_summary(a) for a in answers],
+        "difficulty": _first_value(answers, "difficulty"),
+        "technique": _first_value(answers, "technique"),
+    }
+
+
+def _first_value(answers: list[Answer], kind: str) -> Any:
+    return next((a.value for a in answers if a.kind == kind), None)
+
+
+def build_report_dict(report: Report) -> dict[str, Any]:
+    """The JSON document of one report (rubric/report.schema.json); evidence is always included."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "file": report.file,
+        "duration_s": report.duration_s,
+        "engine": report.engine,
+        "engine_reason": report.engine_reason,
+        "model": report.model,
+        "device": report.device,
+        "elapsed_s": report.elapsed_s,
+        "rubric": report.rubric,
+        "notes": list(report.notes),
+        "segments": [
+            {
+                "index": segment.index,
+                "start_s": segment.start_s,
+                "end_s": segment.end_s,
+                "answers": [_segment_answer_dict(a) for a in segment.answers],
+            }
+            for segment in report.segments
+        ],
+        "summary": summarize(report),
+    }
+
+
+def _segment_answer_dict(answer: Answer) -> dict[str, Any]:
+    answer = aggregate(replace(answer))  # a copy: rendering never changes the report
+    return {
+        **_answer_head(answer),
+        "remarks": [asdict(r) for r in answer.remarks],
+        "evidence": [{**asdict(e), "times": [list(t) for t in e.times]} for e in answer.evidence],
+    }
