@@ -1,0 +1,178 @@
+"""What every renderer shows, computed once: rows per dimension, the timeline, times and bars as text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from rubric.report import Evidence, Report
+from rubric.summary import aggregate, take_answers
+
+FULL, EMPTY = "█", "░"
+MAX_BAR_CELLS = 12  # a wider scale is drawn on 10 cells
+OVERALL = "overall"
+
+
+@dataclass
+class DimensionRow:
+    """One line of the report: a dimension's rating (if asked), its comments and where they were heard."""
+
+    dimension: str
+    label: str
+    rating: dict[str, Any] | None = None  # the rating question's summary entry
+    comments: list[dict[str, Any]] = field(default_factory=list)  # {start_s, end_s, text}
+    heard: list[list[float]] = field(default_factory=list)
+
+
+def dimension_rows(summary: dict[str, Any]) -> list[DimensionRow]:
+    """Group the summary's rating and verbal answers by dimension, in rubric order."""
+    rows: dict[str, DimensionRow] = {}
+    for entry in summary["answers"]:
+        if entry["kind"] not in ("rating", "verbal"):
+            continue
+        row = rows.setdefault(entry["dimension"], DimensionRow(entry["dimension"], entry["label"]))
+        if entry["kind"] == "rating" and row.rating is None:
+            row.rating = entry
+        row.comments.extend(entry["comments"] if entry["kind"] == "verbal" else [])
+        row.heard = _merge_spans(row.heard + entry["heard"])
+    return list(rows.values())
+
+
+def split_overall(rows: list[DimensionRow]) -> tuple[list[DimensionRow], DimensionRow | None]:
+    """The aspect rows, and the overall row (shown apart) if the rubric asks for one."""
+    overall = next((r for r in rows if r.dimension == OVERALL), None)
+    return [r for r in rows if r.dimension != OVERALL], overall
+
+
+def first_entry(summary: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    return next((e for e in summary["answers"] if e["kind"] == kind), None)
+
+
+def _merge_spans(spans: list[list[float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + 0.05:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def clock(seconds: float) -> str:
+    """0:07, 1:40, 1:02:03."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def span_text(start_s: float, end_s: float) -> str:
+    return f"{clock(start_s)}–{clock(end_s)}"
+
+
+def spans_text(spans: list[list[float]] | list[tuple[float, float]]) -> str:
+    return ", ".join(span_text(start, end) for start, end in spans) or "—"
+
+
+def rating_bar(value: int | None, scale: tuple[int, int] | list[int]) -> str:
+    """████░░ for 4 on 1–6: one cell per step of the scale (at most MAX_BAR_CELLS)."""
+    lowest, highest = scale
+    steps = highest - lowest + 1
+    cells = steps if steps <= MAX_BAR_CELLS else 10
+    if value is None:
+        return EMPTY * cells
+    filled = round(rating_fraction(value, scale) * cells) if steps > MAX_BAR_CELLS else value - lowest + 1
+    return FULL * filled + EMPTY * (cells - filled)
+
+
+def rating_fraction(value: int, scale: tuple[int, int] | list[int]) -> float:
+    """Where `value` sits on its scale: 0.0 at the lowest, 1.0 at the highest."""
+    lowest, highest = scale
+    return (value - lowest) / (highest - lowest)
+
+
+def rating_text(entry: dict[str, Any]) -> str:
+    """"4/6 (3–5)" — the value on its scale and, when the remarks disagreed, their range."""
+    if entry["value"] is None:
+        return "not followed" if entry["n_remarks"] else "not asked"
+    text = f"{entry['value']}/{entry['scale'][1]}" if entry["scale"] else str(entry["value"])
+    spread = entry["spread"]
+    if spread and spread[0] != spread[1]:
+        text += f" ({spread[0]}–{spread[1]})"
+    return text
+
+
+def followed_text(entry: dict[str, Any]) -> str:
+    """"3 of 4 answers usable" when some remarks did not follow the prompt; "" when all did."""
+    missed = entry["n_not_followed"]
+    if not missed:
+        return ""
+    return f"{entry['n_remarks'] - missed} of {entry['n_remarks']} answers usable"
+
+
+def distinct_comments(row: DimensionRow) -> list[tuple[str, list[list[float]]]]:
+    """Each different comment once, in order, with every span it was said about (models repeat)."""
+    spans: dict[str, list[list[float]]] = {}
+    for comment in row.comments:
+        spans.setdefault(comment["text"], []).append([comment["start_s"], comment["end_s"]])
+    return [(text, _merge_spans(where)) for text, where in spans.items()]
+
+
+def comment_text(row: DimensionRow, most: int | None = None) -> str:
+    """The row's different comments, each with where it was heard when there are several; with `most`,
+    only the first few and a count of the rest."""
+    comments = distinct_comments(row)
+    shown = comments if most is None else comments[:most]
+    if len(comments) == 1:
+        text = comments[0][0]
+    else:
+        text = " ".join(f"[{spans_brief(where)}] {said}" for said, where in shown)
+    if len(shown) < len(comments):
+        text += f" (+{len(comments) - len(shown)} more)"
+    return text
+
+
+def spans_brief(spans: list[list[float]], most: int = 3) -> str:
+    """Like spans_text, but a long list becomes "first … last (n spans)"."""
+    if len(spans) <= most:
+        return spans_text(spans)
+    return f"{span_text(*spans[0])} … {span_text(*spans[-1])} ({len(spans)} spans)"
+
+
+def timeline(report: Report) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The per-segment ratings: columns (dimension, label) and one row per segment.
+
+    Each row is {"start_s", "end_s", "values": {dimension: value or None}, "scales": {dimension: scale}}.
+    """
+    columns: dict[str, str] = {}
+    rows = []
+    for segment in report.segments:
+        values, scales = {}, {}
+        for answer in segment.answers:
+            if answer.kind != "rating" or answer.dimension in values:
+                continue
+            columns.setdefault(answer.dimension, answer.display_label)
+            values[answer.dimension] = aggregate(replace(answer)).value  # a copy: the report stays as is
+            scales[answer.dimension] = answer.scale or (1, 6)
+        rows.append({"start_s": segment.start_s, "end_s": segment.end_s, "values": values, "scales": scales})
+    return list(columns.items()), rows
+
+
+def evidence_by_answer(report: Report) -> list[tuple[str, list[Evidence]]]:
+    """(label, evidence) for every whole-take answer that has evidence behind it."""
+    return [
+        (f"{a.display_label} ({a.kind})", a.evidence)
+        for a in take_answers(report)
+        if a.evidence
+    ]
+
+
+def evidence_text(item: Evidence) -> str:
+    """"ioi_cv = 0.18 — the left hand rushes (0:12–0:15)" — one line a pianist can read."""
+    value = "—" if item.value is None else f"{item.value:.3g}"
+    text = f"{item.measure} = {value}{(' ' + item.unit) if item.unit else ''}"
+    if item.detail:
+        text += f" — {item.detail}"
+    if item.times:
+        text += f" ({spans_text(item.times)})"
+    return text

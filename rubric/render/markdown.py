@@ -1,0 +1,122 @@
+"""The report as Markdown, to paste into a message or a lesson log for a teacher."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rubric.render.common import (
+    DimensionRow,
+    clock,
+    comment_text,
+    dimension_rows,
+    evidence_by_answer,
+    evidence_text,
+    first_entry,
+    followed_text,
+    rating_bar,
+    rating_text,
+    span_text,
+    spans_brief,
+    split_overall,
+    timeline,
+)
+from rubric.report import Report
+from rubric.summary import summarize
+
+
+def report_to_markdown(report: Report, explain: bool = False) -> str:
+    """Header, notes on what was heard, a table of dimensions, the piece, a timeline, the evidence."""
+    summary = summarize(report)
+    rows, overall = split_overall(dimension_rows(summary))
+    parts = [_header(report), _notes(report.notes)]
+    if rows or overall:
+        parts.append(_dimension_table(rows + ([overall] if overall else [])))
+    parts.append(_piece(summary))
+    if len(report.segments) > 1:
+        parts.append(_timeline_table(report))
+    if explain:
+        parts.append(_evidence(report))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def reports_to_markdown(reports: Iterable[Report], explain: bool = False) -> str:
+    """Several takes in one document, separated by rules."""
+    return "\n---\n\n".join(report_to_markdown(r, explain) for r in reports)
+
+
+def _header(report: Report) -> str:
+    lines = [f"## {_escape(report.file)}", "", f"- **Duration:** {clock(report.duration_s)}"]
+    engine = f"{report.engine} — {report.engine_reason}" if report.engine_reason else report.engine
+    lines.append(f"- **Engine:** {_escape(engine)}")
+    lines.append(f"- **Rubric:** {_escape(report.rubric)}")
+    if report.model:
+        lines.append(f"- **Model:** {_escape(report.model)}")
+    if report.device:
+        lines.append(f"- **Device:** {_escape(report.device)}")
+    if report.elapsed_s is not None:
+        lines.append(f"- **Time taken:** {report.elapsed_s:.1f} s")
+    return "\n".join(lines)
+
+
+def _notes(notes: list[str]) -> str:
+    """Shown as a quote near the top: a reader must know what the engine really listened to."""
+    if not notes:
+        return ""
+    return "\n".join(["> **What the engine heard**", ">"] + [f"> - {_escape(n)}" for n in notes])
+
+
+def _dimension_table(rows: list[DimensionRow]) -> str:
+    lines = ["| Dimension | Rating | Comment | Heard |", "|---|---|---|---|"]
+    for row in rows:
+        label = f"**{_escape(row.label)}**" if row.dimension == "overall" else _escape(row.label)
+        cells = [label, _rating_cell(row.rating), _escape(comment_text(row)), spans_brief(row.heard)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _rating_cell(entry: dict[str, Any] | None) -> str:
+    if entry is None:
+        return ""
+    text = rating_text(entry)
+    if entry["value"] is not None:
+        text = f"`{rating_bar(entry['value'], entry['scale'])}` {text}"
+    if followed_text(entry):
+        text += f" <br>*{followed_text(entry)}*"
+    return text
+
+
+def _piece(summary: dict[str, Any]) -> str:
+    lines = []
+    difficulty = first_entry(summary, "difficulty")
+    if difficulty is not None:
+        lines.append(f"- **Difficulty (Henle):** {rating_text(difficulty)}")
+    technique = first_entry(summary, "technique")
+    if technique is not None:
+        usable = f" ({followed_text(technique)})" if followed_text(technique) else ""
+        lines.append(f"- **Technique:** {technique['value'] or 'not followed'}{usable}")
+    return "\n".join(lines)
+
+
+def _timeline_table(report: Report) -> str:
+    columns, rows = timeline(report)
+    lines = ["### Timeline", "", "| Segment | " + " | ".join(_escape(label) for _, label in columns) + " |"]
+    lines.append("|---|" + "---|" * len(columns))
+    for row in rows:
+        values = ["·" if row["values"].get(d) is None else str(row["values"][d]) for d, _ in columns]
+        lines.append(f"| {span_text(row['start_s'], row['end_s'])} | " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
+def _evidence(report: Report) -> str:
+    items = evidence_by_answer(report)
+    if not items:
+        return "### Evidence\n\nNo measurements behind these answers (the coach answers from the audio itself)."
+    lines = ["### Evidence"]
+    for label, evidence in items:
+        lines += ["", f"**{_escape(label)}**", ""] + [f"- {_escape(evidence_text(e))}" for e in evidence]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Keep a model's reply from breaking a table row or starting markup."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
