@@ -70,3 +70,9 @@ def report() -> Report:
 @pytest.fixture
 def long_report() -> Report:
     return build_report(n_segments=3, windows=2, with_evidence=True)
+
+
+@pytest.fixture
+def make_report():
+    """`build_report` itself, for tests that need several shapes of report."""
+    return build_report
