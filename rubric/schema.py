@@ -255,7 +255,8 @@ def _check_duplicate_ids(questions: list[Question | None], problems: list[str]) 
         if question is None or not question.id:
             continue
         if question.id in first_seen:
-            problems.append(f"questions[{i}].id: {question.id!r} is already used by questions[{first_seen[question.id]}]")
+            first = first_seen[question.id]
+            problems.append(f"questions[{i}].id: {question.id!r} is already used by questions[{first}]")
         else:
             first_seen[question.id] = i
 

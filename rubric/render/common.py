@@ -11,6 +11,7 @@ from rubric.summary import aggregate, take_answers
 FULL, EMPTY = "█", "░"
 MAX_BAR_CELLS = 12  # a wider scale is drawn on 10 cells
 OVERALL = "overall"
+NO_EVIDENCE = "No measurements behind these answers (the coach answers from the audio itself)."
 
 
 @dataclass
@@ -22,6 +23,16 @@ class DimensionRow:
     rating: dict[str, Any] | None = None  # the rating question's summary entry
     comments: list[dict[str, Any]] = field(default_factory=list)  # {start_s, end_s, text}
     heard: list[list[float]] = field(default_factory=list)
+
+
+def header_facts(report: Report) -> list[tuple[str, str]]:
+    """(name, value) for the report's header: what was assessed, by which engine and why, where, how fast."""
+    engine = f"{report.engine} — {report.engine_reason}" if report.engine_reason else report.engine
+    facts = [("Duration", clock(report.duration_s)), ("Engine", engine), ("Rubric", report.rubric)]
+    facts += [(name, value) for name, value in (("Model", report.model), ("Device", report.device)) if value]
+    if report.elapsed_s is not None:
+        facts.append(("Time taken", f"{report.elapsed_s:.1f} s"))
+    return facts
 
 
 def dimension_rows(summary: dict[str, Any]) -> list[DimensionRow]:
@@ -46,6 +57,19 @@ def split_overall(rows: list[DimensionRow]) -> tuple[list[DimensionRow], Dimensi
 
 def first_entry(summary: dict[str, Any], kind: str) -> dict[str, Any] | None:
     return next((e for e in summary["answers"] if e["kind"] == kind), None)
+
+
+def piece_facts(summary: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(title, text, summary entry) for the piece's difficulty and technique, those the rubric asks."""
+    facts = []
+    difficulty = first_entry(summary, "difficulty")
+    if difficulty is not None:
+        facts.append(("Difficulty (Henle)", rating_text(difficulty), difficulty))
+    technique = first_entry(summary, "technique")
+    if technique is not None:
+        usable = f" ({followed_text(technique)})" if followed_text(technique) else ""
+        facts.append(("Technique", (technique["value"] or "not followed") + usable, technique))
+    return facts
 
 
 def _merge_spans(spans: list[list[float]]) -> list[list[float]]:

@@ -8,13 +8,13 @@ from typing import Any, Iterable
 
 from rubric.render.common import (
     DimensionRow,
-    clock,
     dimension_rows,
     distinct_comments,
     evidence_by_answer,
     evidence_text,
-    first_entry,
     followed_text,
+    header_facts,
+    piece_facts,
     rating_bar,
     rating_text,
     spans_brief,
@@ -73,12 +73,7 @@ def _section(report: Report) -> str:
 
 
 def _facts(report: Report) -> str:
-    engine = f"{report.engine} — {report.engine_reason}" if report.engine_reason else report.engine
-    facts = [("Duration", clock(report.duration_s)), ("Engine", engine), ("Rubric", report.rubric)]
-    facts += [(name, value) for name, value in (("Model", report.model), ("Device", report.device)) if value]
-    if report.elapsed_s is not None:
-        facts.append(("Time taken", f"{report.elapsed_s:.1f} s"))
-    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in header_facts(report))
     return f'<dl class="facts">{items}</dl>'
 
 
@@ -118,24 +113,19 @@ def _comments_cell(row: DimensionRow) -> str:
     comments = distinct_comments(row)
     if len(comments) == 1:
         return escape(comments[0][0])
-    items = [f'<li>{escape(text)} <span class="muted">{escape(spans_brief(where))}</span></li>' for text, where in comments]
+    items = [
+        f'<li>{escape(text)} <span class="muted">{escape(spans_brief(where))}</span></li>' for text, where in comments
+    ]
     html = f'<ul class="comments">{"".join(items[:VISIBLE_COMMENTS])}</ul>'
     if len(items) > VISIBLE_COMMENTS:
-        rest = "".join(items[VISIBLE_COMMENTS:])
-        html += f'<details><summary>{len(items) - VISIBLE_COMMENTS} more</summary><ul class="comments">{rest}</ul></details>'
+        rest = f'<ul class="comments">{"".join(items[VISIBLE_COMMENTS:])}</ul>'
+        html += f"<details><summary>{len(items) - VISIBLE_COMMENTS} more</summary>{rest}</details>"
     return html
 
 
 def _piece(summary: dict[str, Any]) -> str:
-    items = []
-    difficulty = first_entry(summary, "difficulty")
-    if difficulty is not None:
-        items.append(f"<li><strong>Difficulty (Henle):</strong> {escape(rating_text(difficulty))}</li>")
-    technique = first_entry(summary, "technique")
-    if technique is not None:
-        usable = f" ({followed_text(technique)})" if followed_text(technique) else ""
-        items.append(f"<li><strong>Technique:</strong> {escape((technique['value'] or 'not followed') + usable)}</li>")
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+    items = "".join(f"<li><strong>{title}:</strong> {escape(text)}</li>" for title, text, _ in piece_facts(summary))
+    return f"<ul>{items}</ul>" if items else ""
 
 
 def _evidence(report: Report) -> str:

@@ -6,13 +6,14 @@ from typing import Any, Iterable
 
 from rubric.render.common import (
     DimensionRow,
-    clock,
     comment_text,
     dimension_rows,
+    NO_EVIDENCE,
     evidence_by_answer,
     evidence_text,
-    first_entry,
     followed_text,
+    header_facts,
+    piece_facts,
     rating_bar,
     rating_text,
     span_text,
@@ -45,16 +46,8 @@ def reports_to_markdown(reports: Iterable[Report], explain: bool = False) -> str
 
 
 def _header(report: Report) -> str:
-    lines = [f"## {_escape(report.file)}", "", f"- **Duration:** {clock(report.duration_s)}"]
-    engine = f"{report.engine} — {report.engine_reason}" if report.engine_reason else report.engine
-    lines.append(f"- **Engine:** {_escape(engine)}")
-    lines.append(f"- **Rubric:** {_escape(report.rubric)}")
-    if report.model:
-        lines.append(f"- **Model:** {_escape(report.model)}")
-    if report.device:
-        lines.append(f"- **Device:** {_escape(report.device)}")
-    if report.elapsed_s is not None:
-        lines.append(f"- **Time taken:** {report.elapsed_s:.1f} s")
+    lines = [f"## {_escape(report.file)}", ""]
+    lines += [f"- **{name}:** {_escape(value)}" for name, value in header_facts(report)]
     return "\n".join(lines)
 
 
@@ -86,15 +79,7 @@ def _rating_cell(entry: dict[str, Any] | None) -> str:
 
 
 def _piece(summary: dict[str, Any]) -> str:
-    lines = []
-    difficulty = first_entry(summary, "difficulty")
-    if difficulty is not None:
-        lines.append(f"- **Difficulty (Henle):** {rating_text(difficulty)}")
-    technique = first_entry(summary, "technique")
-    if technique is not None:
-        usable = f" ({followed_text(technique)})" if followed_text(technique) else ""
-        lines.append(f"- **Technique:** {technique['value'] or 'not followed'}{usable}")
-    return "\n".join(lines)
+    return "\n".join(f"- **{title}:** {_escape(text)}" for title, text, _ in piece_facts(summary))
 
 
 def _timeline_table(report: Report) -> str:
@@ -110,7 +95,7 @@ def _timeline_table(report: Report) -> str:
 def _evidence(report: Report) -> str:
     items = evidence_by_answer(report)
     if not items:
-        return "### Evidence\n\nNo measurements behind these answers (the coach answers from the audio itself)."
+        return f"### Evidence\n\n{NO_EVIDENCE}"
     lines = ["### Evidence"]
     for label, evidence in items:
         lines += ["", f"**{_escape(label)}**", ""] + [f"- {_escape(evidence_text(e))}" for e in evidence]

@@ -12,13 +12,14 @@ from rich.text import Text
 
 from rubric.render.common import (
     DimensionRow,
-    clock,
     comment_text,
     dimension_rows,
+    NO_EVIDENCE,
     evidence_by_answer,
     evidence_text,
-    first_entry,
     followed_text,
+    header_facts,
+    piece_facts,
     rating_bar,
     rating_fraction,
     rating_text,
@@ -60,15 +61,8 @@ def _header(report: Report) -> Panel:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("Duration", clock(report.duration_s))
-    facts.add_row("Engine", f"{report.engine} — {report.engine_reason}" if report.engine_reason else report.engine)
-    facts.add_row("Rubric", report.rubric)
-    if report.model:
-        facts.add_row("Model", report.model)
-    if report.device:
-        facts.add_row("Device", report.device)
-    if report.elapsed_s is not None:
-        facts.add_row("Time taken", f"{report.elapsed_s:.1f} s")
+    for name, value in header_facts(report):
+        facts.add_row(name, Text(value))  # Text: a file name or reason is never read as rich markup
     return Panel(facts, title=Text(report.file, style="bold"), title_align="left", box=box.ROUNDED)
 
 
@@ -117,20 +111,13 @@ def _rating_style(value: int | None, scale: list[int] | tuple[int, int] | None) 
 
 
 def _piece_line(summary: dict[str, Any]) -> Text:
-    """Difficulty and technique of the piece, each by vote over everything the engine heard."""
+    """Difficulty (with its bar) and technique of the piece, each over everything the engine heard."""
     line = Text()
-    difficulty = first_entry(summary, "difficulty")
-    if difficulty is not None:
-        line.append("Difficulty (Henle) ", style="bold")
-        if difficulty["value"] is not None:
-            line.append(rating_bar(difficulty["value"], difficulty["scale"]) + " ")
-        line.append(rating_text(difficulty) + "    ")
-    technique = first_entry(summary, "technique")
-    if technique is not None:
-        line.append("Technique ", style="bold")
-        line.append(technique["value"] or "not followed")
-        if followed_text(technique):
-            line.append(f" ({followed_text(technique)})", style="dim")
+    for title, text, entry in piece_facts(summary):
+        line.append(f"{title} ", style="bold")
+        if entry["kind"] == "difficulty" and entry["value"] is not None:
+            line.append(rating_bar(entry["value"], entry["scale"]) + " ")
+        line.append(text + "    ")
     return line
 
 
@@ -155,7 +142,7 @@ def _evidence_group(report: Report) -> Group:
     parts: list[Text] = [Text("Evidence", style="bold underline")]
     items = evidence_by_answer(report)
     if not items:
-        parts.append(Text("No measurements behind these answers (the coach answers from the audio itself).", style="dim"))
+        parts.append(Text(NO_EVIDENCE, style="dim"))
     for label, evidence in items:
         parts.append(Text(label, style="bold"))
         parts.extend(Text(f"  • {evidence_text(item)}") for item in evidence)
