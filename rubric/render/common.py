@@ -127,11 +127,9 @@ def rating_text(entry: dict[str, Any]) -> str:
 
 
 def followed_text(entry: dict[str, Any]) -> str:
-    """"3 of 4 answers usable" when some remarks did not follow the prompt; "" when all did."""
+    """"2/6 not followed" when some remarks gave no usable value; "" when all did."""
     missed = entry["n_not_followed"]
-    if not missed:
-        return ""
-    return f"{entry['n_remarks'] - missed} of {entry['n_remarks']} answers usable"
+    return f"{missed}/{entry['n_remarks']} not followed" if missed else ""
 
 
 def distinct_comments(row: DimensionRow) -> list[tuple[str, list[list[float]]]]:

@@ -76,7 +76,7 @@ def _dimension_table(rows: list[DimensionRow], overall: DimensionRow | None) -> 
     table.add_column("Dimension", style="bold", no_wrap=True)
     table.add_column("Rating", no_wrap=True)
     table.add_column("Comment", ratio=1)
-    table.add_column("Heard", no_wrap=True, style="dim")
+    table.add_column("Heard", style="dim", max_width=22)  # wraps between spans on narrow terminals
     for row in rows:
         table.add_row(*_row_cells(row))
     if overall is not None:

@@ -53,7 +53,7 @@ def test_terminal_shows_header_notes_bars_and_times(report):
 def test_terminal_one_segment_has_no_timeline_and_counts_unusable_answers(make_report):
     text = terminal_text(make_report("quick", n_segments=1, windows=3))
     assert "Timeline" not in text
-    assert "2 of 3 answers usable" in text
+    assert "1/3 not followed" in text
     assert "Legato" not in text
 
 
