@@ -15,11 +15,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from llaqo_cli import ask, convert, download
+    from llaqo_cli import ask, convert, download, record
 
     app.command("ask")(ask.ask)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)
+    app.command("record")(record.record)
 
 
 _register()

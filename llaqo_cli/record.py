@@ -1,0 +1,202 @@
+"""`llaqo record`: record a take from a microphone, save it, then assess it like `llaqo assess` does."""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+
+import typer
+
+from llaqo_cli.errors import error_boundary, fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.live import Live
+
+    from model.audio.mic import InputDevice, Level, Take
+
+METER_FLOOR_DB = -60.0  # the left end of the level bar
+METER_WIDTH = 30
+SILENT_WARNING_S = 3.0  # the meter suggests a muted microphone after this long under the silence level
+
+
+def record(
+    rubric: Annotated[str, typer.Option("--rubric", "-r", help="full, quick, or a rubric YAML file.")] = "full",
+    seconds: Annotated[
+        Optional[float], typer.Option("--seconds", "-s", min=0.1, help="Stop after this many seconds (default: Enter or Ctrl-C).")
+    ] = None,
+    input_: Annotated[
+        Optional[str], typer.Option("--input", "-i", metavar="NAME|INDEX", help="Input device: its index or (part of) its name; see --list-inputs.")
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.")
+    ] = None,
+    no_assess: Annotated[bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")] = False,
+    list_inputs: Annotated[bool, typer.Option("--list-inputs", help="List the input devices and exit.")] = False,
+    engine: Annotated[str, typer.Option("--engine", "-e", help="auto, coach (the neural LLaQo) or listen (offline).")] = "auto",
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="A model bundle (default: the downloaded one).")] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="Trade some accuracy for speed, as in `llaqo assess`.")] = False,
+    device: Annotated[str, typer.Option("--device", help="Compute device for the model: auto, cpu, cuda, cuda:N, mps.")] = "auto",
+    json_out: Annotated[Optional[str], typer.Option("--json", metavar="PATH", help="Also write the report as JSON ('-' for stdout).")] = None,
+    markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Also write the report as Markdown.")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as HTML.")] = None,
+) -> None:
+    """Record a take from a microphone, save it, then assess it with a rubric.
+
+    A live meter shows the input level, the elapsed time and a warning when the take clips.
+    Recording stops after --seconds, on Enter, or on Ctrl-C, and keeps the take either way.
+    The take streams to disk as it is recorded: even a crash keeps all but its last moment.
+
+    [bold]Examples[/bold]
+
+      llaqo record --list-inputs
+      llaqo record --seconds 60 --rubric quick
+      llaqo record --input "USB" --out etude.wav
+      llaqo record --input 2 --no-assess
+    """
+    if no_assess and (json_out or markdown or html):
+        raise fail("--json, --markdown and --html need the assessment", hint="drop --no-assess")
+    if out is not None and out.suffix.lower() != ".wav":
+        raise fail(f"--out {out}: takes are saved as WAV", hint="give a name ending in .wav")
+    with error_boundary():
+        if list_inputs:
+            _print_inputs()
+            return
+        take = _record(input_, out, seconds)
+        if no_assess:
+            print(take.path)
+            return
+        from llaqo_cli.assess import run_assessment
+
+        code = run_assessment(
+            [take.path], rubric, engine=engine, model=model, fast=fast, device=device,
+            json_out=json_out, markdown=markdown, html=html,
+        )
+    raise typer.Exit(code)
+
+
+def _record(spec: str | None, out: Path | None, seconds: float | None) -> Take:
+    """The one core call, with Ctrl-C and Enter wired to its stop event and the meter drawn on stderr."""
+    from rich.console import Console
+
+    from model.audio.mic import record_take
+
+    console = Console(stderr=True, soft_wrap=True)
+    stop = threading.Event()
+    meter = _Meter(console, enter_stops=sys.stdin.isatty())
+    if meter.enter_stops:
+        threading.Thread(target=_stop_on_enter, args=(stop,), name="llaqo-enter", daemon=True).start()
+    try:
+        with _stop_on_sigint(stop):
+            take = record_take(spec, out, seconds, stop, meter)
+    finally:
+        meter.close()
+    _print_summary(console, take)
+    return take
+
+
+def _stop_on_enter(stop: threading.Event) -> None:
+    try:
+        sys.stdin.readline()
+    except (OSError, ValueError):
+        return
+    stop.set()
+
+
+@contextmanager
+def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C ends the recording and keeps the take; a second one interrupts as usual."""
+
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Meter:
+    """The progress object `record_take` reports to: a live line on a terminal, a plain line otherwise."""
+
+    def __init__(self, console: Console, enter_stops: bool):
+        self.console = console
+        self.enter_stops = enter_stops
+        self.seconds: float | None = None
+        self.live: Live | None = None
+
+    def on_start(self, device: InputDevice, path: Path, seconds: float | None) -> None:
+        from rich.live import Live
+
+        self.seconds = seconds
+        stops = "Enter or Ctrl-C" if self.enter_stops else "Ctrl-C"
+        self.console.print(f"recording from input {device.label} at {device.rate} Hz into {path} ({stops} to stop)", highlight=False)
+        if self.console.is_terminal:
+            self.live = Live(console=self.console, refresh_per_second=20, transient=False)
+            self.live.start()
+
+    def on_level(self, level: Level) -> None:
+        if self.live is not None:
+            self.live.update(self._render(level))
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _render(self, level: Level):
+        from rich.text import Text
+
+        db = 20 * math.log10(max(level.peak, 1e-9))
+        filled = round(METER_WIDTH * min(1.0, max(0.0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB)))
+        colour = "red" if db > -3 else "yellow" if db > -12 else "green"
+        line = Text("● ", style="red")
+        line.append(_clock(level.elapsed_s) + (f" / {_clock(self.seconds)}" if self.seconds else ""))
+        line.append("  ▕")
+        line.append("█" * filled, style=colour)
+        line.append("·" * (METER_WIDTH - filled), style="dim")
+        line.append("▏ ")
+        line.append(f"{db:6.1f} dB" if db > METER_FLOOR_DB else "   -∞ dB")
+        if level.clipping:
+            line.append("  CLIPPING — lower the input gain or move the microphone back", style="bold red")
+        elif level.silent_s >= SILENT_WARNING_S:
+            line.append("  no signal — muted microphone?", style="yellow")
+        return line
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _print_summary(console: Console, take: Take) -> None:
+    peak_db = 20 * math.log10(max(take.peak, 1e-9))
+    console.print(
+        f"saved {take.path} — {take.seconds:.1f} s, {take.rate} Hz mono, peak {peak_db:.1f} dBFS", highlight=False
+    )
+    if take.clipped_blocks:
+        console.print(
+            f"warning: the take clipped {take.clipped_blocks} times — lower the input gain for the next one",
+            style="yellow", highlight=False,
+        )
+    if take.overflows:
+        console.print(f"warning: {take.overflows} input overflows (a few samples were lost)", style="yellow", highlight=False)
+
+
+def _print_inputs() -> None:
+    from model.audio.mic import list_inputs, pick_input
+
+    inputs = list_inputs()
+    pick_input(None, inputs)  # no inputs at all is the same one-line error as for recording
+    width = max(len(d.name) for d in inputs)
+    for d in inputs:
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.index:>3}  {d.name:<{width}}  {d.channels:>3} ch  {d.rate:>6} Hz  {d.hostapi}")
+    print("(* the default input; pick another with --input NAME or --input INDEX)", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Checkpoints: the released layout, our bundle, and the explicit key table between them."""

@@ -1,0 +1,149 @@
+"""LLaQo: AudioMAE encoder → Q-Former aligner (reads the question too) → one projected query → frozen Vicuna.
+
+Shapes: b chunks, w windows per chunk, p patches, d encoder width, n rows of the Q-Former batch,
+q queries, h Q-Former width, a audio positions in the LLM input, D LLM width, L LLM input length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+from torch import nn
+from transformers import GenerationConfig as HFGenerationConfig
+from transformers import (
+    LlamaForCausalLM,
+    LogitsProcessorList,
+    RepetitionPenaltyLogitsProcessor,
+    StoppingCriteria,
+    StoppingCriteriaList,
+)
+
+from model.coach.aligner import Aligner
+from model.coach.config import CoachConfig, GenerationConfig
+from model.coach.encoder import AudioEncoder
+from model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
+
+
+class LLaQo(nn.Module):
+    def __init__(self, cfg: CoachConfig, llm: LlamaForCausalLM, llm_tok: LlmTokenizer, question_tok: QuestionTokenizer):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = AudioEncoder(cfg.encoder)
+        self.ln_audio = nn.LayerNorm(cfg.encoder.embed_dim)
+        self.aligner = Aligner(cfg.aligner, cfg.encoder.embed_dim)
+        self.llm_proj = nn.Linear(cfg.aligner.hidden, cfg.llm_hidden)
+        self.audio_indicator_token = nn.Parameter(torch.zeros(1, 1, cfg.llm_hidden))
+        self.llm = llm
+        self.llm_tok = llm_tok
+        self.question_tok = question_tok
+
+    @property
+    def device(self) -> torch.device:
+        return self.llm_proj.weight.device
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """On CUDA the encoder and Q-Former run under autocast in the LLM's half dtype (as the reference
+        does in fp16); on the CPU everything is fp32."""
+        llm_dtype = self.llm.dtype
+        if self.device.type == "cuda" and llm_dtype in (torch.float16, torch.bfloat16):
+            return torch.autocast("cuda", dtype=llm_dtype)
+        return contextlib.nullcontext()
+
+    # 1. audio → patch tokens (independent of the question: run once per chunk)
+    def encode(self, chunks: torch.Tensor) -> torch.Tensor:
+        """(b, 1, 4096, 128) fbank → (b, w, p, d)."""
+        with self.autocast():
+            return self.ln_audio(self.encoder(chunks.to(self.device)))
+
+    # 2. question + patch tokens → query outputs
+    def align(self, audio: torch.Tensor, questions: list[str]) -> torch.Tensor:
+        """audio (n, p, d), one question per row → (n, q, h) in fp32."""
+        ids, mask = self.question_tok(questions, self.device)
+        with self.autocast():
+            out = self.aligner(audio, ids, mask)
+        return out.float()
+
+    # 3. query outputs → what the LLM hears
+    def audio_prefix(self, queries: torch.Tensor) -> torch.Tensor:
+        """(rows, a, h) → (rows, 1 + a, D) fp32: the audio indicator, then the projected queries.
+
+        compat: a = 1, query 0 of one window — how the released checkpoint was trained.
+        full: a = w·q, every query of every window.
+        """
+        proj = self.llm_proj(queries)
+        indicator = self.audio_indicator_token.expand(proj.shape[0], -1, -1)
+        return torch.cat([indicator, proj], dim=1)
+
+    def select_queries(self, aligned: torch.Tensor) -> torch.Tensor:
+        """(rows, w, q, h) → (rows, a, h) by mode. In compat mode each row holds ONE window."""
+        if self.cfg.mode == "compat":
+            return aligned[:, 0, :1]
+        return aligned.flatten(1, 2)
+
+    # 4. prompt + audio → LLM input embeddings, left-padded
+    def llm_inputs(self, prefix: torch.Tensor, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+        """[emb(first prompt token)] [prefix] [emb(rest of prompt)] per row.
+
+        → embeds (rows, L, D) in the LLM dtype, mask (rows, L), the unpadded length of each row.
+        """
+        embed = self.llm.get_input_embeddings()
+        rows = []
+        for audio, prompt in zip(prefix, prompts):
+            ids = torch.tensor(self.llm_tok.encode(prompt), device=self.device)
+            text = embed(ids)
+            rows.append(torch.cat([text[:1].float(), audio, text[1:].float()]).to(self.llm.dtype))
+        lengths = [r.shape[0] for r in rows]
+        width = max(lengths)
+        embeds = prefix.new_zeros(len(rows), width, rows[0].shape[-1], dtype=self.llm.dtype)
+        mask = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
+        for i, r in enumerate(rows):
+            embeds[i, width - r.shape[0] :] = r
+            mask[i, width - r.shape[0] :] = 1
+        return embeds, mask, lengths
+
+    # 5. generate
+    @torch.no_grad()
+    def generate(self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig) -> list[str]:
+        """Each row may make at most `max_length − its own length` new tokens (the reference's budget),
+        so a row's answer does not depend on the other rows of the batch."""
+        budgets = [gen.max_length - n for n in lengths]
+        if max(budgets) <= 0:
+            return [""] * len(lengths)
+        config = HFGenerationConfig(
+            do_sample=False,
+            num_beams=gen.num_beams,
+            max_new_tokens=max(budgets),
+            length_penalty=gen.length_penalty,
+            num_return_sequences=1,
+            eos_token_id=self.llm_tok.eos_id,
+            bos_token_id=self.llm_tok.bos_id,
+            pad_token_id=self.llm_tok.eos_id,
+        )
+        out = self.llm.generate(
+            inputs_embeds=embeds,
+            attention_mask=mask,
+            generation_config=config,
+            # our own processor: transformers' default one skips as many generated ids as a row has left
+            # padding (it assumes the prompt ids are in the sequence, which they are not with embeddings)
+            logits_processor=LogitsProcessorList([RepetitionPenaltyLogitsProcessor(gen.repetition_penalty)]),
+            stopping_criteria=StoppingCriteriaList([RowBudget(budgets)]),
+        )
+        return [self.llm_tok.decode(row.tolist()) if b > 0 else "" for row, b in zip(out, budgets)]
+
+    def forward_loss(self, embeds: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced loss for training; labels are -100 where no answer token is."""
+        return self.llm(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
+
+
+class RowBudget(StoppingCriteria):
+    """Stops row i once it has generated budgets[i] tokens (works for greedy and beam search, whose
+    candidate rows come in equal groups per batch row)."""
+
+    def __init__(self, budgets: list[int]):
+        self.budgets = torch.tensor(budgets)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        per_row = input_ids.shape[0] // len(self.budgets)
+        budgets = self.budgets.to(input_ids.device).repeat_interleave(per_row)
+        return input_ids.shape[1] >= budgets
