@@ -15,8 +15,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from llaqo_cli import ask, convert, download, record
+    from llaqo_cli import ask, assess, convert, download, record
 
+    app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)

@@ -51,6 +51,9 @@ ALL_MASK_ATTENTION_FUNCTIONS.register(REFERENCE_ATTENTION, eager_mask)
 
 def load_llm(folder: Path, vocab_size: int, dtype: torch.dtype, attention: str = REFERENCE_ATTENTION) -> LlamaForCausalLM:
     """Load the HF folder, grow the vocabulary to `vocab_size` with zero rows, freeze everything."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # llaqo draws its own progress; transformers' bars are noise here
     try:
         llm = LlamaForCausalLM.from_pretrained(
             str(folder), dtype=dtype, local_files_only=True, attn_implementation=attention

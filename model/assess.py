@@ -1,0 +1,85 @@
+"""The one path from a take to a Report: segments → engine → answers → aggregate. assess, record and
+eval all call `assess_file`; `build_engine` is how `--engine auto|coach|listen` is resolved."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.audio.chunks import count_segments, iter_segments
+from model.audio.io import probe
+from model.engine import Engine, Progress
+from model.errors import CheckpointError, ConfigError
+from rubric.report import Report, Segment
+from rubric.schema import Rubric, RubricError, load_rubric
+from rubric.summary import aggregate
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    engine: str = "auto"  # auto | coach | listen
+    model: Path | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    fast: bool = False
+    mode: str | None = None  # compat | full; default: what the checkpoint says
+    max_length: int | None = None
+    reference: Path | None = None  # a score for the listening engine
+
+
+def read_rubric(name_or_path: str) -> Rubric:
+    try:
+        return load_rubric(name_or_path)
+    except RubricError as e:
+        raise ConfigError(str(e), getattr(e, "hint", None)) from None
+
+
+def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
+    """→ (engine, why this engine answers)."""
+    if opts.engine not in ("auto", "coach", "listen"):
+        raise ConfigError(f"unknown engine {opts.engine!r}", "use auto, coach or listen")
+    if opts.engine != "listen":
+        from model.coach.locate import find_model
+
+        folder, why = find_model(opts.model)
+        if folder is not None:
+            return _coach(folder, opts), f"neural coach: model {why}"
+        if opts.engine == "coach":
+            raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use --engine listen")
+        reason = f"listening engine: {why}"
+    else:
+        reason = "listening engine: asked for with --engine listen"
+    from model.listen.engine import ListenEngine
+
+    return ListenEngine(reference=opts.reference, device=opts.device), reason
+
+
+def _coach(folder: Path, opts: EngineOptions) -> Engine:
+    from model.coach.build import choose_placement, load_coach
+    from model.coach.engine import CoachEngine
+
+    placement = choose_placement(opts.device, opts.dtype)
+    model = load_coach(folder, placement, mode=opts.mode)
+    return CoachEngine(model, str(folder), placement.describe(), fast=opts.fast, max_length=opts.max_length)
+
+
+def assess_file(path: Path, rubric: Rubric, engine: Engine, reason: str, progress: Progress | None = None) -> Report:
+    """Answer the rubric for every 40-s segment of one take; memory stays bounded by one segment."""
+    started = time.perf_counter()
+    info = probe(path)
+    total = count_segments(info.duration_s)
+    segments = []
+    for seg in iter_segments(info.path):
+        answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
+        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
+        if progress:
+            progress(len(segments), max(total, len(segments)))
+    described = engine.describe()
+    notes = [engine.heard_note()] if hasattr(engine, "heard_note") else []
+    return Report(
+        file=str(path), duration_s=round(segments[-1].end_s if segments else info.duration_s, 3),
+        engine=engine.name, engine_reason=reason, rubric=rubric.name, segments=segments,
+        model=described.get("model"), device=described.get("device"),
+        elapsed_s=round(time.perf_counter() - started, 3), notes=notes,
+    )

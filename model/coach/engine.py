@@ -1,0 +1,71 @@
+"""The neural coach behind the Engine protocol: a segment is one model input (one 40.96-s chunk).
+
+In compat mode the released model hears one 10.24-s window per input, so the coach asks every window
+of the segment as its own input and keeps one remark per window, with the window's times. In full mode
+the LLM hears every window at once and there is one remark per segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from model.audio import constants as C
+from model.audio.chunks import AudioSegment
+from model.audio.frontend import chunk_features
+from model.coach.answer import Ask, answer
+from model.coach.llaqo import LLaQo
+from rubric.parse import remark_from_text
+from rubric.report import Answer
+from rubric.schema import Question, Rubric
+
+
+class CoachEngine:
+    name = "coach"
+
+    def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
+                 max_length: int | None = None, batch_size: int = 8):
+        self.model = model
+        self.model_name = model_name
+        self.device = device
+        base = model.cfg.generation
+        self.generation = base.fast() if fast else base
+        if max_length:
+            self.generation = replace(self.generation, max_length=max_length)
+        self.fast = fast
+        self.batch_size = batch_size
+
+    def describe(self) -> dict[str, str]:
+        return {"model": self.model_name, "device": self.device}
+
+    def heard_note(self) -> str:
+        if self.model.cfg.mode == "compat":
+            return ("The released model hears one 10.24-s window per input; each window of every segment "
+                    "was asked on its own, and each remark shows the window it is about.")
+        return "The model heard every 10.24-s window of each 40-s segment together."
+
+    def ask_for(self, question: Question) -> Ask:
+        """Per-question generation overrides (the verbal NeuroPiano settings) apply to beam search only."""
+        gen = self.generation
+        if not self.fast and question.generation:
+            gen = replace(gen, **question.generation)
+        return Ask(question.text, gen)
+
+    def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
+        features = chunk_features(segment.samples, segment.rate).unsqueeze(0)  # (1, 1, 4096, 128)
+        compat = self.model.cfg.mode == "compat"
+        windows = [list(range(min(segment.n_windows, C.WINDOWS_PER_CHUNK)))] if compat else None
+        texts = answer(self.model, features, [self.ask_for(q) for q in rubric.questions], windows,
+                       batch_size=self.batch_size)
+        answers = [Answer.for_question(q) for q in rubric.questions]
+        for row, text in sorted(texts.items(), key=lambda kv: (kv[0].question, kv[0].window or 0)):
+            start, end = self._span(segment, row.window)
+            answers[row.question].remarks.append(remark_from_text(rubric.questions[row.question], start, end, text))
+        return answers
+
+    @staticmethod
+    def _span(segment: AudioSegment, window: int | None) -> tuple[float, float]:
+        if window is None:
+            return segment.start_s, segment.end_s
+        start = segment.start_s + window * C.WINDOW_SECONDS
+        return start, min(segment.end_s, start + C.WINDOW_SECONDS)
+
