@@ -89,6 +89,14 @@ def trainable_state(model: LLaQo) -> dict[str, torch.Tensor]:
 
 
 def load_strict(model: LLaQo, weights: dict, source: str) -> None:
+    check_fits(model, weights, source)
+    # the check above is the strict one; the frozen LLM came from its own folder
+    result = model.load_state_dict(weights, strict=False)
+    assert not result.unexpected_keys and all(k.startswith("llm.") for k in result.missing_keys)
+
+
+def check_fits(model: LLaQo, weights: dict, source: str) -> None:
+    """Every key present, none extra, every shape equal — or one error naming them and the file."""
     expected = set(trainable_state(model))
     missing, unexpected = sorted(expected - set(weights)), sorted(set(weights) - expected)
     if missing or unexpected:
@@ -100,9 +108,6 @@ def load_strict(model: LLaQo, weights: dict, source: str) -> None:
         k = bad[0]
         raise CheckpointError(f"{source}: {k} has shape {tuple(weights[k].shape)}, the model expects "
                               f"{tuple(own[k].shape)}" + (f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""))
-    # our own check above is the strict one; the frozen LLM came from its own folder
-    result = model.load_state_dict(weights, strict=False)
-    assert not result.unexpected_keys and all(k.startswith("llm.") for k in result.missing_keys)
 
 
 def _llm_tokenizer(llm_dir: Path) -> LlmTokenizer:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from model.coach.build import load_strict
+from model.coach.build import check_fits
 from model.coach.checkpoints import bundle, released
 from model.coach.llaqo import LLaQo
 from model.errors import CheckpointError
@@ -25,7 +25,7 @@ def convert_released(src: Path, dst: Path, mode: str = "compat") -> Path:
     cfg = replace(released.infer_config(weights, str(layout.checkpoint)), mode=mode)
     with torch.device("meta"):  # shapes only: the check needs no memory and no LLM
         skeleton = LLaQo(cfg, None, None, None)
-    load_strict(skeleton, weights, str(layout.checkpoint))
+    check_fits(skeleton, weights, str(layout.checkpoint))
     return bundle.write_bundle(dst, cfg, weights, layout.llm_dir, layout.bert_dir, source=str(layout.checkpoint))
 
 
