@@ -12,6 +12,18 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
+from llaqo_cli.assess import (
+    DeviceOpt,
+    EngineOpt,
+    ExplainOpt,
+    FastOpt,
+    HtmlOpt,
+    JsonOpt,
+    MdOpt,
+    ModelOpt,
+    RubricOpt,
+    run_assessment,
+)
 from llaqo_cli.errors import error_boundary, fail
 
 if TYPE_CHECKING:
@@ -23,10 +35,11 @@ if TYPE_CHECKING:
 METER_FLOOR_DB = -60.0  # the left end of the level bar
 METER_WIDTH = 30
 SILENT_WARNING_S = 3.0  # the meter suggests a muted microphone after this long under the silence level
+METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flickering between blocks
 
 
 def record(
-    rubric: Annotated[str, typer.Option("--rubric", "-r", help="full, quick, or a rubric YAML file.")] = "full",
+    rubric: RubricOpt = "full",
     seconds: Annotated[
         Optional[float], typer.Option("--seconds", "-s", min=0.1, help="Stop after this many seconds (default: Enter or Ctrl-C).")
     ] = None,
@@ -38,13 +51,14 @@ def record(
     ] = None,
     no_assess: Annotated[bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")] = False,
     list_inputs: Annotated[bool, typer.Option("--list-inputs", help="List the input devices and exit.")] = False,
-    engine: Annotated[str, typer.Option("--engine", "-e", help="auto, coach (the neural LLaQo) or listen (offline).")] = "auto",
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="A model bundle (default: the downloaded one).")] = None,
-    fast: Annotated[bool, typer.Option("--fast", help="Trade some accuracy for speed, as in `llaqo assess`.")] = False,
-    device: Annotated[str, typer.Option("--device", help="Compute device for the model: auto, cpu, cuda, cuda:N, mps.")] = "auto",
-    json_out: Annotated[Optional[str], typer.Option("--json", metavar="PATH", help="Also write the report as JSON ('-' for stdout).")] = None,
-    markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Also write the report as Markdown.")] = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as HTML.")] = None,
+    engine: EngineOpt = "auto",
+    model: ModelOpt = None,
+    fast: FastOpt = False,
+    device: DeviceOpt = "auto",
+    json_out: JsonOpt = None,
+    markdown: MdOpt = None,
+    html: HtmlOpt = None,
+    explain: ExplainOpt = False,
 ) -> None:
     """Record a take from a microphone, save it, then assess it with a rubric.
 
@@ -71,12 +85,7 @@ def record(
         if no_assess:
             print(take.path)
             return
-        from llaqo_cli.assess import run_assessment
-
-        code = run_assessment(
-            [take.path], rubric, engine=engine, model=model, fast=fast, device=device,
-            json_out=json_out, markdown=markdown, html=html,
-        )
+        code = run_assessment([take.path], rubric, engine, model, fast, device, json_out, markdown, html, explain)
     raise typer.Exit(code)
 
 
@@ -102,10 +111,11 @@ def _record(spec: str | None, out: Path | None, seconds: float | None) -> Take:
 
 def _stop_on_enter(stop: threading.Event) -> None:
     try:
-        sys.stdin.readline()
+        line = sys.stdin.readline()
     except (OSError, ValueError):
         return
-    stop.set()
+    if line:  # an empty read is end of input, not Enter
+        stop.set()
 
 
 @contextmanager
@@ -132,6 +142,7 @@ class _Meter:
         self.enter_stops = enter_stops
         self.seconds: float | None = None
         self.live: Live | None = None
+        self.shown_peak = 0.0
 
     def on_start(self, device: InputDevice, path: Path, seconds: float | None) -> None:
         from rich.live import Live
@@ -144,6 +155,7 @@ class _Meter:
             self.live.start()
 
     def on_level(self, level: Level) -> None:
+        self.shown_peak = max(level.peak, self.shown_peak * METER_FALL)
         if self.live is not None:
             self.live.update(self._render(level))
 
@@ -154,10 +166,11 @@ class _Meter:
     def _render(self, level: Level):
         from rich.text import Text
 
-        db = 20 * math.log10(max(level.peak, 1e-9))
+        db = 20 * math.log10(max(self.shown_peak, 1e-9))
         filled = round(METER_WIDTH * min(1.0, max(0.0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB)))
         colour = "red" if db > -3 else "yellow" if db > -12 else "green"
-        line = Text("● ", style="red")
+        line = Text()
+        line.append("● ", style="red")
         line.append(_clock(level.elapsed_s) + (f" / {_clock(self.seconds)}" if self.seconds else ""))
         line.append("  ▕")
         line.append("█" * filled, style=colour)
@@ -165,7 +178,7 @@ class _Meter:
         line.append("▏ ")
         line.append(f"{db:6.1f} dB" if db > METER_FLOOR_DB else "   -∞ dB")
         if level.clipping:
-            line.append("  CLIPPING — lower the input gain or move the microphone back", style="bold red")
+            line.append("  CLIPPING — lower the gain", style="bold red")
         elif level.silent_s >= SILENT_WARNING_S:
             line.append("  no signal — muted microphone?", style="yellow")
         return line

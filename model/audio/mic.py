@@ -117,7 +117,9 @@ def pick_input(spec: str | None, inputs: list[InputDevice] | None = None) -> Inp
     """The input named by `spec` (an index, a name or part of one), or the default input."""
     inputs = list_inputs() if inputs is None else inputs
     if not inputs:
-        raise DeviceError("no input device found (PortAudio sees no microphone or line-in)", hint=_NO_INPUT_HINT)
+        outputs = _output_labels()
+        seen = f"PortAudio sees only outputs: {', '.join(outputs)}" if outputs else "PortAudio sees no audio device at all"
+        raise DeviceError(f"no input device found ({seen})", hint=_NO_INPUT_HINT)
     if spec is None or not spec.strip():
         return next((d for d in inputs if d.is_default), inputs[0])
     spec = spec.strip()
@@ -138,6 +140,10 @@ _NO_INPUT_HINT = "plug in or unmute a microphone (on Linux check that PulseAudio
 
 def describe_inputs(inputs: list[InputDevice]) -> str:
     return ", ".join(d.label for d in inputs)
+
+
+def _output_labels() -> list[str]:
+    return [f"{d['index']} '{d['name']}'" for d in load_sounddevice().query_devices()]
 
 
 class _Capture:
