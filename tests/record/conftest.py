@@ -46,7 +46,7 @@ class VirtualMic:
 
 
 def _pulse_missing() -> str | None:
-    for tool, package in (("pulseaudio", "pulseaudio"), ("paplay", "pulseaudio-utils"), ("pactl", "pulseaudio-utils")):
+    for tool, package in (("pulseaudio", "pulseaudio"), ("paplay", "pulseaudio-utils"), ("parecord", "pulseaudio-utils"), ("pactl", "pulseaudio-utils")):
         if shutil.which(tool) is None:
             return f"no virtual microphone: `{tool}` is missing (apt-get install {package})"
     if not any(Path(d, "libasound_module_pcm_pulse.so").exists() for d in ALSA_PULSE_PLUGINS):
@@ -86,16 +86,25 @@ def virtual_mic() -> Iterator[VirtualMic]:
             stderr=log_file,
         )
     client_env = {**os.environ, "PULSE_SERVER": f"unix:{socket}", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    keep_awake = None
     try:
         _wait_for_server(client_env, server, log)
+        # An idle null sink renders in 2-s blocks, so a new recorder would wait up to 2 s for its first
+        # audio; one low-latency reader of the monitor keeps it rendering in small blocks all along.
+        keep_awake = subprocess.Popen(
+            ["parecord", "--raw", "--latency-msec=20", f"--device={SINK}.monitor", os.devnull], env=client_env
+        )
         yield VirtualMic(client_env)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for proc in (keep_awake, server):
+            if proc is None:
+                continue
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -153,7 +153,7 @@ def test_disk_full_keeps_what_was_written(virtual_mic, passage, tmp_path):
         subprocess.run(["umount", str(small)], check=True)
 
 
-@pytest.mark.skipif(not (REPO / "llaqo_cli" / "assess.py").exists(), reason="`llaqo assess` has not landed yet")
+@pytest.mark.skipif(not (REPO / "model" / "listen" / "engine.py").exists(), reason="the listening engine has not landed yet")
 def test_record_then_assess_prints_a_report(virtual_mic, passage, tmp_path):
     proc = start_recorder(virtual_mic.env, tmp_path, "--seconds", "5", "--rubric", "quick", "--engine", "listen")
     player = virtual_mic.play(passage.path)
