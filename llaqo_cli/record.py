@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import select
 import signal
 import sys
 import threading
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 METER_FLOOR_DB = -60.0  # the left end of the level bar
 METER_WIDTH = 30
 SILENT_WARNING_S = 3.0  # the meter suggests a muted microphone after this long under the silence level
+REFRESH_ENTER_S = 0.1  # how often the Enter watcher checks whether the recording is over
 METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flickering between blocks
 
 
@@ -96,26 +99,38 @@ def _record(spec: str | None, out: Path | None, seconds: float | None) -> Take:
     from model.audio.mic import record_take
 
     console = Console(stderr=True, soft_wrap=True)
-    stop = threading.Event()
+    stop, finished = threading.Event(), threading.Event()
     meter = _Meter(console, enter_stops=sys.stdin.isatty())
+    enter = threading.Thread(target=_stop_on_enter, args=(stop, finished), name="llaqo-enter", daemon=True)
     if meter.enter_stops:
-        threading.Thread(target=_stop_on_enter, args=(stop,), name="llaqo-enter", daemon=True).start()
+        enter.start()
     try:
         with _stop_on_sigint(stop):
             take = record_take(spec, out, seconds, stop, meter)
     finally:
+        finished.set()
         meter.close()
+        if enter.is_alive():
+            enter.join(timeout=1.0)
     _print_summary(console, take)
     return take
 
 
-def _stop_on_enter(stop: threading.Event) -> None:
-    try:
-        line = sys.stdin.readline()
-    except (OSError, ValueError):
-        return
-    if line:  # an empty read is end of input, not Enter
-        stop.set()
+def _stop_on_enter(stop: threading.Event, finished: threading.Event) -> None:
+    """Set `stop` when a line is typed. Polls the raw descriptor so that no thread is left blocked in
+    a read of sys.stdin (holding its lock) once the recording is over."""
+    fd = sys.stdin.fileno()
+    while not finished.is_set():
+        try:
+            ready, _, _ = select.select([fd], [], [], REFRESH_ENTER_S)
+            data = os.read(fd, 1024) if ready else None
+        except (OSError, ValueError):
+            return
+        if data == b"":  # end of input, not Enter
+            return
+        if data:
+            stop.set()
+            return
 
 
 @contextmanager
