@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -153,12 +154,35 @@ def test_disk_full_keeps_what_was_written(virtual_mic, passage, tmp_path):
         subprocess.run(["umount", str(small)], check=True)
 
 
-@pytest.mark.skipif(not (REPO / "model" / "listen" / "engine.py").exists(), reason="the listening engine has not landed yet")
-def test_record_then_assess_prints_a_report(virtual_mic, passage, tmp_path):
-    proc = start_recorder(virtual_mic.env, tmp_path, "--seconds", "5", "--rubric", "quick", "--engine", "listen")
-    player = virtual_mic.play(passage.path)
-    stdout, stderr = proc.communicate(timeout=300)
+def record_then_assess(mic, passage, cwd: Path, *args: str) -> tuple[str, Path]:
+    """`llaqo record --seconds 3 ARGS` while the passage plays → (stdout, the take it saved)."""
+    proc = start_recorder(mic.env, cwd, "--seconds", "3", "--rubric", "quick", *args)
+    player = mic.play(passage.path)
+    stdout, stderr = proc.communicate(timeout=600)
     player.wait(timeout=10)
     assert proc.returncode == 0, stderr
-    assert stdout.strip(), "no report on stdout"
-    assert len(list((tmp_path / "takes").glob("take-*.wav"))) == 1
+    (take,) = (cwd / "takes").glob("take-*.wav")
+    assert f"saved {take.relative_to(cwd)}" in stderr
+    return stdout, take
+
+
+@pytest.mark.skipif(not (REPO / "model" / "listen" / "engine.py").exists(), reason="the listening engine has not landed yet")
+def test_record_then_assess_prints_a_report(virtual_mic, passage, tmp_path):
+    stdout, take = record_then_assess(virtual_mic, passage, tmp_path, "--engine", "listen")
+    assert take.name in stdout
+
+
+@pytest.fixture(scope="session")
+def tiny_coach(tmp_path_factory) -> Path:
+    from tests.fixtures.tiny_ckpt import write_released
+
+    return write_released(tmp_path_factory.mktemp("coach") / "ckpts", seed=0)
+
+
+@pytest.mark.slow  # the tiny coach answers at full length on CPU: 25-60 s on two cores
+def test_record_then_assess_with_the_coach_writes_the_json_report(virtual_mic, passage, tiny_coach, tmp_path):
+    args = ("--engine", "coach", "--model", str(tiny_coach), "--fast", "--device", "cpu", "--json", "-")
+    stdout, take = record_then_assess(virtual_mic, passage, tmp_path, *args)
+    report = json.loads(stdout)
+    assert (report["file"], report["rubric"], report["duration_s"]) == (str(take.relative_to(tmp_path)), "quick", 3.0)
+    assert report["segments"][0]["answers"]
