@@ -32,6 +32,7 @@ SILENCE_PEAK = 10 ** (-60 / 20)  # a take whose loudest sample stays under -60 d
 CLIP_SHOWN_S = 1.0  # the meter keeps a clipping warning up this long after the last clipped block
 FIRST_AUDIO_TIMEOUT_S = 5.0  # an input that sends nothing in this time is not working
 STALL_TIMEOUT_S = 3.0  # an input that stops sending for this long was unplugged or taken away
+NO_INPUT_HINT = "plug in or unmute a microphone (on Linux check that PulseAudio/PipeWire or ALSA sees it with `arecord -l`)"
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def pick_input(spec: str | None, inputs: list[InputDevice] | None = None) -> Inp
     if not inputs:
         outputs = _output_labels()
         seen = f"PortAudio sees only outputs: {', '.join(outputs)}" if outputs else "PortAudio sees no audio device at all"
-        raise DeviceError(f"no input device found ({seen})", hint=_NO_INPUT_HINT)
+        raise DeviceError(f"no input device found ({seen})", hint=NO_INPUT_HINT)
     if spec is None or not spec.strip():
         return next((d for d in inputs if d.is_default), inputs[0])
     spec = spec.strip()
@@ -134,8 +135,6 @@ def pick_input(spec: str | None, inputs: list[InputDevice] | None = None) -> Inp
         raise DeviceError(f"'{spec}' matches several inputs: {describe_inputs(found)}", hint="give its index with --input")
     raise DeviceError(f"no input device {spec!r} (inputs: {describe_inputs(inputs)})", hint="pick one with --input NAME|INDEX")
 
-
-_NO_INPUT_HINT = "plug in or unmute a microphone (on Linux check that PulseAudio/PipeWire or ALSA sees it with `arecord -l`)"
 
 
 def describe_inputs(inputs: list[InputDevice]) -> str:
@@ -199,6 +198,9 @@ class _Capture:
                         writer.write(np.concatenate(pending))
                     except RecordingError as e:
                         self.error = e
+                    except Exception as e:  # a dead writer must stop the recording, not drop it silently
+                        self.error = RecordingError(f"cannot write {writer.path}: {e}")
+                        self.error.__cause__ = e
                 pending, held = [], 0
             if block is None:
                 return
