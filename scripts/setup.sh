@@ -4,7 +4,7 @@
 #   bash scripts/setup.sh --test   # also what the tests need (fluidsynth, a soundfont, PulseAudio, pytest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libportaudio2 libsndfile1)
+packages=(libportaudio2 libsndfile1 libasound2-plugins)
 extras=""
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(fluidsynth timgm6mb-soundfont pulseaudio pulseaudio-utils)
