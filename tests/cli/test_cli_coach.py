@@ -97,3 +97,22 @@ def test_compat_assess_asks_every_window_of_a_95_s_take(run, released_dir, takes
     assert [len(h) for h in heard] == [4, 4, 2]  # 10 windows of 10.24 s
     assert heard[2] == [(80.0, 90.24), (90.24, 95.0)]
     assert any("10.24-s window" in n for n in report["notes"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--device", "cuda"), "CUDA was asked for but no GPU is visible"),
+    (("--device", "tpu9"), "unknown device"),
+    (("--dtype", "fp8"), "unknown dtype"),
+    (("--engine", "oracle"), "unknown engine 'oracle'"),
+    (("--rubric", "no-such-rubric.yaml"), "no-such-rubric.yaml"),
+    (("--engine", "coach", "--model", "."), "no llaqo bundle or released checkpoint here"),
+])
+def test_bad_options_give_one_line(run, released_dir, takes, args, message):
+    import torch
+
+    if args[1] == "cuda" and torch.cuda.is_available():
+        pytest.skip("a GPU is visible")
+    model = () if "--model" in args else ("--model", released_dir)
+    result = run("assess", takes["a"], *model, *args)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
