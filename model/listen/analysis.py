@@ -1,0 +1,161 @@
+"""The structure every measure reads, computed once per segment: chords, hands, lines and the pulse.
+
+- chords: notes whose onsets lie within CHORD_S of the group's first onset ("meant together");
+- hands: a time-local pitch split (two-means over ±HAND_WINDOW_S); a texture whose two pitch centres are
+  less than an octave apart is one hand (a scale is not two hands);
+- lines: per hand, the top note of each chord in time order (the melody line a teacher follows);
+- pulse: over the beat events (onsets, near-simultaneous ones merged), the tatum (the most common gap), each gap's multiple of it, and a local
+  tatum per onset (a running median over ±TEMPO_WINDOW_S) — the tempo curve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from model.listen.notes import NoteColumns, Transcription
+
+CHORD_S = 0.06  # onsets closer than this to a chord's first onset belong to it
+HAND_WINDOW_S = 4.0
+ONE_HAND_GAP = 12.0  # semitones between the two pitch centres below which the texture is one hand
+TATUM_RANGE_S = (0.07, 1.2)
+TEMPO_WINDOW_S = 1.5
+
+
+@dataclass
+class Pulse:
+    tatum: float  # s, the commonest gap between chord onsets
+    onsets: np.ndarray  # (m,) chord onset times, s
+    steps: np.ndarray  # (m-1,) each gap as a whole number of tatums (≥ 1)
+    local: np.ndarray  # (m-1,) local tatum at each gap, s (the tempo curve, in tatum seconds)
+    positions: np.ndarray  # (m,) each onset's position on the grid, in tatums from the first
+
+    @property
+    def beat(self) -> float:
+        """The multiple of the tatum that falls in 0.4–1.0 s, what a listener would tap."""
+        k = max(1, round(0.6 / self.tatum))
+        return self.tatum * k
+
+    @property
+    def bpm(self) -> float:
+        return 60.0 / self.beat
+
+    def tempo_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times, bpm) at each gap's midpoint."""
+        mids = (self.onsets[:-1] + self.onsets[1:]) / 2
+        return mids, 60.0 / (self.local * (self.beat / self.tatum))
+
+
+class Analysis:
+    """One segment's notes with chords, hands, lines and pulse; everything lazy and cached."""
+
+    def __init__(self, tr: Transcription):
+        self.tr = tr
+        self.notes: NoteColumns = tr.columns
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    @cached_property
+    def chords(self) -> list[np.ndarray]:
+        """Indices of the notes of each chord (a single note is a chord of one), in time order."""
+        onset = self.notes.onset
+        groups, start = [], 0
+        for i in range(1, len(onset) + 1):
+            if i == len(onset) or onset[i] - onset[start] > CHORD_S:
+                groups.append(np.arange(start, i))
+                start = i
+        return groups if len(onset) else []
+
+    @cached_property
+    def chord_onsets(self) -> np.ndarray:
+        return np.array([self.notes.onset[g].min() for g in self.chords])
+
+    @cached_property
+    def right_hand(self) -> np.ndarray:
+        """(n,) bool: True for notes the right hand plays."""
+        pitch, onset = self.notes.pitch.astype(float), self.notes.onset
+        right = np.zeros(len(pitch), dtype=bool)
+        for i in range(len(pitch)):
+            near = pitch[np.abs(onset - onset[i]) <= HAND_WINDOW_S]
+            low, high = _two_means(near)
+            if high - low < ONE_HAND_GAP:
+                right[i] = np.median(near) >= 60  # one hand: treble or bass by register
+            else:
+                right[i] = pitch[i] >= (low + high) / 2
+        return right
+
+    @cached_property
+    def two_hands(self) -> bool:
+        right = self.right_hand
+        return len(right) > 0 and 0.1 < right.mean() < 0.9
+
+    def line(self, right: bool) -> np.ndarray:
+        """Indices of the top (right hand) or bottom (left hand) note of each chord in that hand."""
+        out = []
+        for g in self.chords:
+            g = g[self.right_hand[g] == right]
+            if len(g):
+                pitches = self.notes.pitch[g]
+                out.append(g[np.argmax(pitches)] if right else g[np.argmin(pitches)])
+        return np.array(out, dtype=int)
+
+    @cached_property
+    def beat_events(self) -> np.ndarray:
+        """Onset times with near-simultaneous onsets merged (earliest kept), so that a late hand or a
+        spread chord does not read as an extra beat. The merge window is 0.35 of the upper-quartile
+        gap between onsets, within 30–100 ms (a trill's notes stay apart)."""
+        onsets = np.unique(self.notes.onset)
+        if len(onsets) < 2:
+            return onsets
+        window = float(np.clip(0.35 * np.percentile(np.diff(onsets), 75), 0.03, 0.1))
+        keep = [onsets[0]]
+        for t in onsets[1:]:
+            if t - keep[-1] > window:
+                keep.append(t)
+        return np.array(keep)
+
+    @cached_property
+    def pulse(self) -> Pulse | None:
+        onsets = self.beat_events
+        if len(onsets) < 6:
+            return None
+        gaps = np.diff(onsets)
+        tatum = _commonest_gap(gaps)
+        if tatum is None:
+            return None
+        steps = np.maximum(1, np.round(gaps / tatum)).astype(int)
+        per = gaps / steps
+        local = np.array([np.median(per[np.abs(onsets[:-1] - t) <= TEMPO_WINDOW_S]) for t in onsets[:-1]])
+        positions = np.concatenate([[0], np.cumsum(steps)])
+        return Pulse(tatum, onsets, steps, local, positions)
+
+
+def _two_means(values: np.ndarray, iterations: int = 8) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    for _ in range(iterations):
+        mid = (low + high) / 2
+        lo, hi = values[values < mid], values[values >= mid]
+        if not len(lo) or not len(hi):
+            break
+        low, high = float(lo.mean()), float(hi.mean())
+    return low, high
+
+
+def _commonest_gap(gaps: np.ndarray) -> float | None:
+    """The mode of the gaps on a log scale (5% bins), refined as the median of the gaps in it."""
+    lo, hi = TATUM_RANGE_S
+    ok = gaps[(gaps >= lo) & (gaps <= hi)]
+    if len(ok) < 3:
+        return None
+    logs = np.log(ok)
+    bins = np.arange(np.log(lo), np.log(hi) + 0.05, 0.05)
+    counts, edges = np.histogram(logs, bins=bins)
+    smooth = np.convolve(counts, [1, 2, 1], mode="same")
+    # prefer the shortest strong gap: a tatum of eighths under quarter-note chords
+    strong = np.nonzero(smooth >= 0.5 * smooth.max())[0]
+    k = strong[0]
+    near = ok[(logs >= edges[max(0, k - 1)]) & (logs <= edges[min(len(edges) - 1, k + 2)])]
+    return float(np.median(near)) if len(near) else float(np.exp(edges[k]))

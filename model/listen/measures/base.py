@@ -1,0 +1,66 @@
+"""What a measure returns, and the small helpers every measure uses to name times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rubric.report import Evidence
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value a rating rule reads (see rating.RULES[measure])."""
+
+    measure: str
+    value: float
+
+
+@dataclass
+class Finding:
+    """One rubric dimension measured on one segment.
+
+    `readings` are what the rating rules turn into 1–6 (the rating is the lowest of their ratings);
+    no readings means the segment gives nothing to judge (the comment says why).
+    """
+
+    dimension: str
+    comment: str
+    readings: list[Reading] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    rating: int | None = None
+
+
+def mmss(t: float) -> str:
+    t = max(0.0, t)
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def span_text(spans: list[tuple[float, float]], limit: int = 3) -> str:
+    """'0:12–0:15, 0:31' (a span shorter than a second reads as one time)."""
+    parts = [mmss(a) if b - a < 1.0 else f"{mmss(a)}–{mmss(b)}" for a, b in spans[:limit]]
+    more = len(spans) - limit
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def spans_where(times: np.ndarray, flags: np.ndarray, join_s: float = 1.0, pad_s: float = 0.0
+                ) -> list[tuple[float, float]]:
+    """Time spans covered by the flagged points; points closer than `join_s` join one span."""
+    picked = np.sort(times[flags])
+    spans: list[tuple[float, float]] = []
+    for t in picked:
+        if spans and t - spans[-1][1] <= join_s:
+            spans[-1] = (spans[-1][0], float(t))
+        else:
+            spans.append((float(t), float(t)))
+    return [(max(0.0, a - pad_s), b + pad_s) for a, b in spans]
+
+
+def worst_spans(spans: list[tuple[float, float]], weights: list[float], limit: int = 3) -> list[tuple[float, float]]:
+    order = np.argsort(weights)[::-1][:limit]
+    return sorted(spans[i] for i in order)
+
+
+def too_few(dimension: str, why: str) -> Finding:
+    return Finding(dimension, why)

@@ -1,0 +1,103 @@
+"""Natural dynamics (the loudness curve: range used, smoothness, abrupt jumps) and a solid sound.
+
+Levels are the transcriber's note velocities, which it reads from the timbre and so do not depend on
+the recording's gain; the signal's own loudness range (dB) is given as evidence beside them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.listen.analysis import Analysis
+from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from rubric.report import Evidence
+
+SMOOTH_S = 0.75  # the loudness curve is the line's velocity averaged over ±this
+JUMP = 22  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt
+JUMP_GAP_S = 0.6
+WEAK = 35  # notes softer than this sound thin
+
+
+def _melody(a: Analysis) -> np.ndarray:
+    """The line that carries the dynamics: the right hand's top notes, or the only hand's."""
+    line = a.line(True)
+    return line if len(line) >= 4 else a.line(False)
+
+
+def loudness_curve(a: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    """(times, smoothed velocity) along the melody."""
+    n = a.notes
+    line = _melody(a)
+    t, v = n.onset[line], n.velocity[line]
+    smooth = np.array([v[np.abs(t - x) <= SMOOTH_S].mean() for x in t])
+    return t, smooth
+
+
+def dynamics(a: Analysis) -> Finding:
+    n = a.notes
+    line = _melody(a)
+    if len(line) < 6:
+        return too_few("dynamics", "Too few notes in this part to follow the dynamics.")
+    t, curve = loudness_curve(a)
+    span = float(np.percentile(curve, 90) - np.percentile(curve, 10))
+    v = n.velocity[line]
+    step = np.abs(np.diff(v))
+    close = np.diff(t) < JUMP_GAP_S
+    jumps = (step > JUMP) & close
+    minutes = max((t[-1] - t[0]) / 60, 1 / 6)
+    rate = float(jumps.sum() / minutes)
+    spans = spans_where(t[1:], jumps, join_s=1.0)
+    evidence = [
+        Evidence("dynamic_range", round(span, 1), "velocity",
+                 f"the loudness curve spans {span:.0f} velocity steps (10th–90th percentile)",
+                 [(float(t[0]), float(t[-1]))]),
+        Evidence("abrupt_jumps", round(rate, 1), "per minute",
+                 f"{int(jumps.sum())} jumps of more than {JUMP} velocity between neighbouring melody notes", spans),
+    ]
+    level_db = _signal_range_db(a)
+    if level_db is not None:
+        evidence.append(Evidence("signal_range", round(level_db, 1), "dB",
+                                 "loudness range of the sound itself (5th–95th percentile, 0.5-s frames)"))
+    parts = []
+    if spans:
+        parts.append(f"abrupt changes at {span_text(spans)}")
+    if span < 8:
+        parts.append(f"little dynamic shape (range {span:.0f})")
+    if parts:
+        comment = "Dynamics: " + "; ".join(parts) + "."
+    else:
+        rise = t[int(np.argmax(curve))]
+        comment = f"Natural dynamic shape (range {span:.0f}, peak around {span_text([(rise, rise)])}), no abrupt jumps."
+    return Finding("dynamics", comment, [Reading("dynamic_range", span), Reading("abrupt_jumps", rate)], evidence)
+
+
+def sound(a: Analysis) -> Finding:
+    n = a.notes
+    if len(n) < 4:
+        return too_few("sound", "Too few notes in this part to judge the sound.")
+    median = float(np.median(n.velocity))
+    weak = n.velocity < WEAK
+    share = float(weak.mean() * 100)
+    spans = spans_where(n.onset, weak, join_s=1.0)
+    evidence = [
+        Evidence("median_velocity", round(median, 1), "velocity", f"notes are played at {median:.0f} (median)"),
+        Evidence("weak_share", round(share, 1), "%", f"{int(weak.sum())} notes softer than {WEAK}: thin", spans),
+    ]
+    if share > 25:
+        comment = f"Thin sound: many notes barely sound ({share:.0f}% softer than {WEAK}), at {span_text(spans)}."
+    elif median < 50:
+        comment = f"The sound is light (median velocity {median:.0f}): play deeper into the keys."
+    else:
+        comment = f"Solid, full sound (median velocity {median:.0f})."
+    return Finding("sound", comment, [Reading("median_velocity", median), Reading("weak_share", share)], evidence)
+
+
+def _signal_range_db(a: Analysis) -> float | None:
+    x, rate = a.tr.signal, a.tr.signal_rate
+    if x is None or not rate or len(x) < rate:
+        return None
+    frame = rate // 2
+    frames = x[: len(x) // frame * frame].reshape(-1, frame)
+    db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    db = db[db > db.max() - 60]  # silence is not a level
+    return float(np.percentile(db, 95) - np.percentile(db, 5)) if len(db) > 2 else None

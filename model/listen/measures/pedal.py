@@ -1,0 +1,49 @@
+"""Pedalling, where the transcriber hears the sustain pedal: how much it is used and whether it blurs.
+
+A press blurs when the harmony under it changes: the notes sounding under one press span more than
+BLUR_CLASSES pitch classes (a chord and its passing notes stay within about six).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.listen.analysis import Analysis
+from model.listen.measures.base import Finding, Reading, span_text, too_few
+from rubric.report import Evidence
+
+BLUR_CLASSES = 7
+
+
+def pedalling(a: Analysis) -> Finding:
+    if not a.tr.has_pedal:
+        return too_few("pedal", "This source carries no pedal information.")
+    presses = a.tr.sustain_spans()
+    if not presses:
+        return Finding("pedal", "No sustain pedal is used in this part.",
+                       evidence=[Evidence("pedal_use", 0.0, "%", "no sustain pedal heard")])
+    n = a.notes
+    down = sum(b - a_ for a_, b in presses)
+    use = float(100 * down / max(a.tr.duration_s, 1e-6))
+    blurred = []
+    for s, e in presses:
+        under = (n.onset >= s) & (n.onset < e)
+        if len(set(n.pitch[under] % 12)) > BLUR_CLASSES:
+            blurred.append((s, e))
+    share = float(100 * len(blurred) / len(presses))
+    evidence = [
+        Evidence("pedal_use", round(use, 1), "%", f"sustain pedal down {use:.0f}% of the time ({len(presses)} presses)",
+                 presses),
+        Evidence("blurred_presses", round(share, 1), "%", f"{len(blurred)} presses hold a change of harmony", blurred),
+    ]
+    if blurred:
+        comment = f"The pedal blurs the harmony at {span_text(blurred)}: change it with the harmony."
+    else:
+        comment = f"Clean pedalling: {len(presses)} presses, each within one harmony."
+    return Finding("pedal", comment, [Reading("blurred_presses", share)], evidence)
+
+
+def sustain_share(a: Analysis) -> float:
+    """Share of the part's time with the sustain pedal down (0..1)."""
+    presses = a.tr.sustain_spans()
+    return float(np.clip(sum(e - s for s, e in presses) / max(a.tr.duration_s, 1e-6), 0, 1))

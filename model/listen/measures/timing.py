@@ -1,0 +1,130 @@
+"""Tempo kept constant, correct rhythm, uniform note values: all read from the chord onsets' pulse."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.listen.analysis import Analysis
+from model.listen.measures.base import Finding, Reading, mmss, span_text, spans_where, too_few
+from rubric.report import Evidence
+
+RUSH_DRAG = 0.06  # a local tempo this far from the segment's median is rushing or dragging
+GRID_WINDOW_S = 2.0  # the beat grid is fitted locally, over ±this, so that slow tempo changes are not errors
+RUN_GAPS = 4  # a run: at least this many successive gaps meant to be equal
+EQUAL = (0.55, 1.6)  # a gap within these ratios of the local median gap is "meant equal" to it
+
+
+def tempo(a: Analysis) -> Finding:
+    p = a.pulse
+    if p is None:
+        return too_few("tempo", "Too few notes in this part to follow the tempo.")
+    times, bpm = p.tempo_curve()
+    centre = float(np.median(bpm))
+    rel = bpm / centre - 1
+    cv = float(np.std(rel) * 100)
+    slope = np.polyfit(times - times[0], rel, 1)[0] if len(times) > 2 else 0.0
+    drift = float(slope * (times[-1] - times[0]) * 100)
+    rush = spans_where(times, rel > RUSH_DRAG, join_s=1.0)
+    drag = spans_where(times, rel < -RUSH_DRAG, join_s=1.0)
+    rush = [s for s in rush if s[1] - s[0] >= 0.5]
+    drag = [s for s in drag if s[1] - s[0] >= 0.5]
+    evidence = [
+        Evidence("tempo_cv", round(cv, 1), "%", f"local tempo varies {cv:.1f}% around {centre:.0f} bpm",
+                 [(float(times[0]), float(times[-1]))]),
+        Evidence("tempo_drift", round(drift, 1), "%", f"{drift:+.0f}% from the start to the end of this part"),
+    ]
+    parts = []
+    for label, spans, sign in (("Rushes", rush, 1), ("Drags", drag, -1)):
+        for s in spans:
+            m = times[(times >= s[0]) & (times <= s[1])]
+            dev = float(np.mean(rel[np.isin(times, m)]) * 100) if len(m) else sign * RUSH_DRAG * 100
+            evidence.append(Evidence("tempo_span", round(dev, 1), "%", f"{label.lower()[:-1]} {dev:+.0f}%", [s]))
+        if spans:
+            devs = [e.value for e in evidence if e.measure == "tempo_span" and e.detail.startswith(label.lower()[:-1])]
+            parts.append(f"{label} at {span_text(spans)} ({max(devs, key=abs):+.0f}% tempo)")
+    if abs(drift) >= 8:
+        parts.append(f"{'speeds up' if drift > 0 else 'slows down'} {abs(drift):.0f}% over the passage")
+    comment = "; ".join(parts) + ("; steady elsewhere" if parts else f"Steady tempo around {centre:.0f} bpm")
+    return Finding("tempo", comment + f" (varies {cv:.1f}%).", [Reading("tempo_cv", cv)], evidence)
+
+
+def grid_residuals(a: Analysis) -> np.ndarray | None:
+    """(m,) each chord onset minus where a locally fitted beat grid puts it, in s."""
+    p = a.pulse
+    if p is None:
+        return None
+    res = np.zeros(len(p.onsets))
+    for i, t in enumerate(p.onsets):
+        near = np.abs(p.onsets - t) <= GRID_WINDOW_S
+        if near.sum() < 3:
+            near = np.argsort(np.abs(p.onsets - t))[:3]
+        x, y = p.positions[near].astype(float), p.onsets[near]
+        fit = np.polyfit(x, y, 1) if np.ptp(x) > 0 else (0.0, float(np.mean(y)))
+        res[i] = t - np.polyval(fit, p.positions[i])
+    return res
+
+
+def rhythm(a: Analysis) -> Finding:
+    res = grid_residuals(a)
+    if res is None:
+        return too_few("rhythm", "Too few notes in this part to judge the rhythm.")
+    p = a.pulse
+    dev_ms = float(np.mean(np.abs(res)) * 1000)
+    late_limit = max(0.035, 0.15 * p.tatum)
+    off = np.abs(res) > late_limit
+    spans = spans_where(p.onsets, off, join_s=1.0)
+    evidence = [Evidence("grid_deviation", round(dev_ms, 1), "ms",
+                         f"onsets lie {dev_ms:.0f} ms from a locally fitted beat grid on average",
+                         [(float(p.onsets[0]), float(p.onsets[-1]))])]
+    if spans:
+        evidence.append(Evidence("off_grid_notes", int(off.sum()), "notes",
+                                 f"{int(off.sum())} onsets more than {late_limit * 1000:.0f} ms off the grid", spans))
+        comment = f"Uneven rhythm at {span_text(spans)} (onsets up to {np.max(np.abs(res)) * 1000:.0f} ms off the beat)"
+        comment += "; even elsewhere." if off.mean() < 0.5 else "."
+    else:
+        comment = f"Rhythm is even: onsets within {dev_ms:.0f} ms of the beat on average."
+    return Finding("rhythm", comment, [Reading("grid_deviation", dev_ms)], evidence)
+
+
+def note_values(a: Analysis) -> Finding:
+    p = a.pulse
+    if p is None:
+        return too_few("note_values", "Too few notes in this part to judge the note values.")
+    gaps = np.diff(p.onsets)
+    local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
+    lo, hi = EQUAL
+    runs = _runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
+    if not runs:
+        return too_few("note_values", "No run of equal notes in this part to compare.")
+    cvs, spans = [], []
+    for lo, hi in runs:
+        g = gaps[lo:hi]
+        trend = np.polyval(np.polyfit(np.arange(len(g)), g, 1), np.arange(len(g)))  # slow tempo change is not unevenness
+        cvs.append(float(np.std(g / trend) * 100))
+        spans.append((float(p.onsets[lo]), float(p.onsets[hi])))
+    weights = np.array([hi - lo for lo, hi in runs], dtype=float)
+    cv = float(np.average(cvs, weights=weights))
+    evidence = [Evidence("run_ioi_cv", round(cv, 1), "%",
+                         f"gaps between notes in {len(runs)} run(s) vary {cv:.1f}% around their mean", spans)]
+    uneven = [s for s, c in zip(spans, cvs) if c > 8.0]
+    for s, c in zip(spans, cvs):
+        if c > 8.0:
+            evidence.append(Evidence("run_ioi_cv", round(c, 1), "%", f"uneven run at {mmss(s[0])}", [s]))
+    if uneven:
+        comment = f"Uneven note values in the runs at {span_text(uneven)} (gaps vary up to {max(cvs):.0f}%)."
+    else:
+        comment = f"Note values are even in the runs (gaps vary {cv:.0f}%)."
+    return Finding("note_values", comment, [Reading("run_ioi_cv", cv)], evidence)
+
+
+def _runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """[lo, hi) index ranges of consecutive True of at least `min_len`."""
+    out, start = [], None
+    for i, f in enumerate(list(flags) + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            if i - start >= min_len:
+                out.append((start, i))
+            start = None
+    return out

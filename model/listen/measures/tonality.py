@@ -1,0 +1,80 @@
+"""Sense of tonality: how clearly the notes (weighted by length and loudness) fit one key.
+
+Key clarity is the best correlation of the pitch-class profile with the 24 Krumhansl–Kessler key
+profiles (Krumhansl 1990); read over the whole part and over 8-s windows, to say where it blurs. The
+share of the sound outside that key's scale (major, or minor with both sevenths) is read beside it:
+wrong notes show there long before they move the correlation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.listen.analysis import Analysis
+from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from rubric.report import Evidence
+
+MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+WINDOW_S = 8.0
+BLURRED = 0.6
+SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10, 11)}  # minor: natural + raised 7th
+
+
+def best_key(pitch: np.ndarray, weight: np.ndarray) -> tuple[str, float]:
+    """('G major', r) for the key whose profile correlates best with the weighted pitch classes."""
+    profile = np.bincount(pitch % 12, weights=weight, minlength=12)
+    if profile.sum() <= 0 or np.ptp(profile) == 0:
+        return "", 0.0
+    best = ("", -1.0)
+    for tonic in range(12):
+        for mode, ref in (("major", MAJOR), ("minor", MINOR)):
+            r = float(np.corrcoef(profile, np.roll(ref, tonic))[0, 1])
+            if r > best[1]:
+                best = (f"{NAMES[tonic]} {mode}", r)
+    return best
+
+
+def tonality(a: Analysis) -> Finding:
+    n = a.notes
+    if len(n) < 8:
+        return too_few("tonality", "Too few notes in this part to hear a key.")
+    weight = np.minimum(n.duration, 2.0) * n.velocity
+    key, r = best_key(n.pitch, weight)
+    tonic, mode = NAMES.index(key.split()[0]), key.split()[1]
+    outside = ~np.isin((n.pitch - tonic) % 12, SCALES[mode])
+    chromatic = float(100 * weight[outside].sum() / max(weight.sum(), 1e-9))
+    blurred = []
+    for s in np.arange(a.tr.start_s, a.tr.end_s - WINDOW_S / 2, WINDOW_S / 2):
+        m = (n.onset >= s) & (n.onset < s + WINDOW_S)
+        if m.sum() >= 8 and best_key(n.pitch[m], weight[m])[1] < BLURRED:
+            blurred.append((float(s), float(min(s + WINDOW_S, a.tr.end_s))))
+    blurred = _merge(blurred)
+    evidence = [Evidence("key_clarity", round(r, 3), "r", f"fits {key} with correlation {r:.2f}",
+                         [(float(n.onset[0]), float(n.offset.max()))]),
+                Evidence("out_of_key_share", round(chromatic, 1), "%", f"{int(outside.sum())} notes outside {key}",
+                         spans_where(n.onset, outside, join_s=1.0))]
+    if blurred:
+        evidence.append(Evidence("key_blurred", len(blurred), "spans", f"key unclear (r < {BLURRED})", blurred))
+    if chromatic > 8:
+        comment = (f"{key}, but {chromatic:.0f}% of the sound is outside the key (at "
+                   f"{span_text(evidence[1].times)}): check for wrong notes.")
+    elif r >= 0.75 and not blurred:
+        comment = f"Clear sense of {key} (key fit {r:.2f})."
+    elif r >= 0.6:
+        comment = f"Mostly in {key} (key fit {r:.2f})" + (f"; the key blurs at {span_text(blurred)}." if blurred else ".")
+    else:
+        comment = f"The key is hard to hear (best fit {key}, {r:.2f}): check for wrong notes" + (
+            f" at {span_text(blurred)}." if blurred else ".")
+    return Finding("tonality", comment, [Reading("key_clarity", r), Reading("out_of_key_share", chromatic)], evidence)
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for s in spans:
+        if out and s[0] <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], s[1]))
+        else:
+            out.append(s)
+    return out

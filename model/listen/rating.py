@@ -1,0 +1,86 @@
+"""The documented rules from a measurement to a 1–6 rating (docs/listening-engine.md prints this table).
+
+Each rule is a list of (measurement, rating) anchors; between anchors the rating is interpolated
+linearly and rounded to the nearest whole number; beyond the end anchors it stays at 1 or 6. A dimension
+read by several measurements gets the LOWEST of their ratings (one clear fault is enough to mark down).
+Anchors were set from the flaw benchmark (bench/listen_flaws.py) and from what a teacher tolerates:
+e.g. 10 ms between the hands is inaudible, 50 ms is heard as "not together".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.listen.measures.base import Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    measure: str
+    unit: str
+    anchors: tuple[tuple[float, int], ...]  # (value, rating), values rising
+    meaning: str
+
+    def rate(self, value: float) -> int:
+        xs = [a for a, _ in self.anchors]
+        ys = [r for _, r in self.anchors]
+        return int(np.clip(round(float(np.interp(value, xs, ys))), 1, 6))
+
+
+_RULES = [
+    Rule("tempo_cv", "%", ((2, 6), (4, 5), (6, 4), (9, 3), (13, 2), (18, 1)),
+         "spread of the local tempo around its median"),
+    Rule("grid_deviation", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
+         "mean distance of onsets from a locally fitted beat grid"),
+    Rule("score_timing", "ms", ((15, 6), (25, 5), (40, 4), (60, 3), (85, 2), (120, 1)),
+         "mean timing deviation from the aligned score (local tempo removed)"),
+    Rule("run_ioi_cv", "%", ((3, 6), (6, 5), (9, 4), (13, 3), (18, 2), (25, 1)),
+         "unevenness of the gaps inside runs of equal notes"),
+    Rule("legato_deviation", "%", ((3, 6), (8, 5), (15, 4), (25, 3), (40, 2), (55, 1)),
+         "how far sound/gap of successive notes falls outside 0.95–1.25"),
+    Rule("gap_share", "%", ((5, 6), (15, 5), (30, 4), (50, 3), (70, 2), (85, 1)),
+         "share of steps along a line that leave an audible silence"),
+    Rule("chord_spread", "ms", ((12, 6), (20, 5), (30, 4), (42, 3), (55, 2), (70, 1)),
+         "mean onset spread of one hand's chords"),
+    Rule("stray_share", "%", ((1, 6), (3, 5), (6, 4), (10, 3), (15, 2), (25, 1)),
+         "share of stray short, soft notes"),
+    Rule("melody_over_accompaniment", "velocity", ((-22, 1), (-15, 2), (-8, 3), (-2, 4), (3, 5), (8, 6)),
+         "melody level minus accompaniment level"),
+    Rule("hand_asynchrony", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (70, 1)),
+         "mean onset gap between the hands on shared beats"),
+    Rule("dynamic_range", "velocity", ((3, 1), (5, 2), (8, 3), (12, 4), (18, 5), (25, 6)),
+         "range of the melody's loudness curve"),
+    Rule("abrupt_jumps", "per minute", ((2, 6), (5, 5), (10, 4), (16, 3), (24, 2), (35, 1)),
+         "abrupt loudness jumps between neighbouring melody notes"),
+    Rule("median_velocity", "velocity", ((22, 1), (30, 2), (40, 3), (50, 4), (60, 5), (70, 6)),
+         "how deep the notes are played"),
+    Rule("weak_share", "%", ((5, 6), (15, 5), (25, 4), (40, 3), (60, 2), (80, 1)),
+         "share of notes too soft to sound"),
+    Rule("key_clarity", "r", ((0.35, 1), (0.45, 2), (0.55, 3), (0.65, 4), (0.75, 5), (0.85, 6)),
+         "best correlation with a major/minor key profile"),
+    Rule("out_of_key_share", "%", ((2, 6), (5, 5), (9, 4), (14, 3), (20, 2), (28, 1)),
+         "share of the sound (length × velocity) outside the key's scale"),
+    Rule("blurred_presses", "%", ((5, 6), (15, 5), (30, 4), (45, 3), (60, 2), (75, 1)),
+         "share of pedal presses that hold a change of harmony"),
+    Rule("wrong_note_share", "%", ((1, 6), (3, 5), (6, 4), (10, 3), (15, 2), (25, 1)),
+         "wrong, missing and extra notes against the score"),
+]
+RULES: dict[str, Rule] = {r.measure: r for r in _RULES}
+
+
+def rate(finding: Finding) -> Finding:
+    """Set `finding.rating` from its readings (in place): the lowest rule rating, None without readings."""
+    ratings = [RULES[r.measure].rate(r.value) for r in finding.readings]
+    finding.rating = min(ratings) if ratings else None
+    return finding
+
+
+def overall(findings: list[Finding]) -> int | None:
+    """The overall rating: the mean of the dimension ratings, rounded, and at most two above the
+    weakest dimension (a performance with one failing aspect is not a 6)."""
+    ratings = [f.rating for f in findings if f.rating is not None]
+    if not ratings:
+        return None
+    return int(min(round(float(np.mean(ratings))), min(ratings) + 2))
