@@ -53,6 +53,8 @@ class SegmentFindings:
         if dimension not in self._found:
             if dimension == "overall":
                 self._found[dimension] = self._overall()
+            elif dimension == "accuracy":
+                self._found[dimension] = rating.rate(self.follower.accuracy(self.analysis))
             else:
                 finding = MEASURES[dimension](self.analysis)
                 if self.follower is not None and dimension == "rhythm":
@@ -73,7 +75,7 @@ class SegmentFindings:
     def _overall(self) -> Finding:
         dims = [self.get(d) for d in MEASURES if d != "pedal"]
         if self.follower is not None:
-            dims.append(rating.rate(self.follower.accuracy(self.analysis)))
+            dims.append(self.get("accuracy"))
         rated = sorted((f for f in dims if f.rating is not None), key=lambda f: f.rating)
         value = rating.overall(rated)
         if value is None:
@@ -168,7 +170,7 @@ def answer_question(q: Question, found: SegmentFindings, start: float, end: floa
             finding = Finding("technique", finding.comment + f" ({value} is not among this question's classes.)",
                               evidence=finding.evidence)
             value = None
-    elif dimension in MEASURES or dimension == "overall":
+    elif dimension in MEASURES or dimension == "overall" or (dimension == "accuracy" and found.follower):
         finding = found.get(dimension)
         value = finding.rating if q.kind == "rating" else None
         if dimension == "overall" and q.kind == "verbal" and _asks_what_to_work_on(q):

@@ -34,7 +34,7 @@ _RULES = [
          "spread of the local tempo around its median"),
     Rule("grid_deviation", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
          "mean distance of onsets from a locally fitted beat grid"),
-    Rule("score_timing", "ms", ((15, 6), (25, 5), (40, 4), (60, 3), (85, 2), (120, 1)),
+    Rule("score_timing", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
          "mean timing deviation from the aligned score (local tempo removed)"),
     Rule("run_ioi_cv", "%", ((3, 6), (6, 5), (9, 4), (13, 3), (18, 2), (25, 1)),
          "unevenness of the gaps inside runs of equal notes"),
