@@ -11,6 +11,7 @@ missing and extra notes and the timing deviations, each with its bar/beat and it
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,19 +95,19 @@ class ScoreFollower:
         self.pitches = np.array([n.pitch for n in notes])
         self.groups, self.chroma, self.keyset = _groups(self.beats, self.pitches)
         self.totals = {"wrong": 0, "missing": 0, "extra": 0, "late_early": 0}
-        self._done: dict[int, Comparison] = {}
+        self._done: weakref.WeakKeyDictionary[Analysis, Comparison] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_file(cls, path: Path) -> ScoreFollower:
         return cls(load_score(path), path.name)
 
     def compare(self, a: Analysis) -> Comparison:
-        if id(a) not in self._done:
-            self._done[id(a)] = c = self._compare(a)
+        if a not in self._done:
+            self._done[a] = c = self._compare(a)
             off = [d for d in c.deviations if abs(d[2]) > LATE_EARLY_S]
             for key, items in (("wrong", c.wrong), ("missing", c.missing), ("extra", c.extra), ("late_early", off)):
                 self.totals[key] += len(items)
-        return self._done[id(a)]
+        return self._done[a]
 
     def _compare(self, a: Analysis) -> Comparison:
         n = a.notes
@@ -137,6 +138,8 @@ class ScoreFollower:
                     used_score.add(s)
                 else:
                     out.extra.append(k)
+        assigned = {k for k, _ in out.matched} | {k for k, _ in out.wrong} | set(out.extra)
+        out.extra += [k for k in range(len(n)) if k not in assigned]  # groups the path stepped over
         lo, hi = self.groups[path[0][1]][0], self.groups[path[-1][1]][-1]
         self._timing(a, out)
         for s in range(lo, hi + 1):

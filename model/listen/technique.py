@@ -8,7 +8,7 @@ or its chords); the class with the largest share is the answer, every share is e
 - Repeated notes: ≥ 2 fast (< 0.4 s) repetitions of one key;
 - Double notes: two-note chords in one hand, a third to a sixth apart;
 - Octaves: chords in one hand spanning exactly an octave;
-- Staccato: notes released before half the gap to the next one, with no sustain pedal.
+- Staccato: notes released before half the gap to the next one (not the same key), with no sustain pedal.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ def _staccato(a: Analysis) -> list[int]:
         for i, j in zip(line[:-1], line[1:]):
             gap = n.onset[j] - n.onset[i]
             pedalled = any(s <= n.offset[i] < e for s, e in pedal)
-            if 0 < gap <= 1.0 and n.duration[i] < 0.5 * gap and not pedalled:
+            repeated = n.pitch[i] == n.pitch[j]  # a key must be let go to strike it again: not a choice
+            if 0 < gap <= 1.0 and n.duration[i] < 0.5 * gap and not pedalled and not repeated:
                 picked.append(int(i))
     return picked
 

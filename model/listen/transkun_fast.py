@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from importlib import resources
 
 import torch
@@ -31,7 +32,9 @@ WEIGHTS, CONFIG = "2.0.pt", "2.0.conf"
 
 def load_transkun(device: torch.device, quantize: bool) -> nn.Module:
     """The pretrained transkun model in eval mode on `device`, with the lean inference paths."""
-    from transkun.ModelTransformer import TransKun
+    with warnings.catch_warnings():  # transkun's CRF module is TorchScript, which torch now calls deprecated
+        warnings.simplefilter("ignore")
+        from transkun.ModelTransformer import TransKun
 
     folder = resources.files("transkun") / "pretrained"
     values = json.loads((folder / CONFIG).read_text())["Model"]["config"]
@@ -46,7 +49,9 @@ def load_transkun(device: torch.device, quantize: bool) -> nn.Module:
     lean_inference(model)
     if quantize and device.type == "cpu":
         layers = model.backbone.encoderLayers
-        model.backbone.encoderLayers = torch.ao.quantization.quantize_dynamic(layers, {nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # eager dynamic quantisation is marked deprecated, still supported
+            warnings.simplefilter("ignore")
+            model.backbone.encoderLayers = torch.ao.quantization.quantize_dynamic(layers, {nn.Linear}, dtype=torch.qint8)
     return model.to(device)
 
 

@@ -148,6 +148,8 @@ FLAWS = {
 
 # --- one passage per technique (right hand over a sparse left hand) ---
 
+TECHNIQUES = ("Scales", "Arpeggios", "Ornaments", "Repeated notes", "Double notes", "Octaves", "Staccato")
+
 def _bass(seconds: float, beat: float) -> list[Note]:
     return [Note(48 if (k // 4) % 2 == 0 else 43, k * beat, k * beat + beat * 0.95, 50)
             for k in range(int(seconds / beat))]

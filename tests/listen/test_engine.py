@@ -1,0 +1,51 @@
+"""ListenEngine answers every question of a rubric, with evidence and times, from a real segment."""
+
+from __future__ import annotations
+
+from model.audio.chunks import AudioSegment
+from model.listen.engine import ListenEngine
+from rubric.schema import Question, Rubric, load_rubric
+from tests.listen import performances as P
+from tests.listen.test_measures import as_heard
+
+
+def test_full_rubric_answered_from_notes():
+    rubric = load_rubric("full")
+    answers = ListenEngine().answer_transcription(as_heard(P.base(16.0)), rubric)
+    assert [a.id for a in answers] == [q.id for q in rubric.questions]
+    for q, a in zip(rubric.questions, answers):
+        value = a.remarks[0].value
+        if q.kind == "rating":
+            assert isinstance(value, int) and 1 <= value <= 6 and a.evidence, q.id
+        elif q.kind == "verbal":
+            assert value is None and a.remarks[0].text
+        elif q.kind == "difficulty":
+            assert 1 <= value <= 9
+        else:
+            assert value in q.classes
+        assert a.remarks[0].start_s == 0.0 and a.remarks[0].end_s > 15
+
+
+def test_free_question_is_answered_honestly():
+    q = Question("mood", "Does it sound happy?", "verbal", "mood", "Mood")
+    answer = ListenEngine().answer_transcription(as_heard(P.base(8.0)), Rubric("t", (q,), "t.yaml"))[0]
+    assert answer.remarks[0].value is None and "cannot answer this free question" in answer.remarks[0].text
+
+
+def test_engine_on_audio_segment(tmp_path, transcriber):
+    from model.audio.io import read_audio
+    from tests.fixtures.piano import can_render, render
+
+    if not can_render():
+        import pytest
+
+        pytest.skip("fluidsynth and a GM soundfont are needed to render test audio")
+    engine = ListenEngine()
+    engine._transcriber = transcriber  # the session's model, loaded once
+    samples, rate = read_audio(render(P.base(6.0), tmp_path / "take.wav"))
+    seg = AudioSegment(index=1, start_s=40.0, samples=samples, rate=rate)
+    answers = engine.answer_segment(seg, load_rubric("quick"))
+    assert answers and all(a.remarks[0].start_s == 40.0 for a in answers)
+    times = [t for a in answers for e in a.evidence for t in e.times]
+    assert times and all(40.0 <= s <= seg.end_s + 1 for s, _ in times)
+    assert engine.describe()["device"] == "cpu" and "transkun" in engine.describe()["model"]

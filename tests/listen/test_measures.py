@@ -1,0 +1,88 @@
+"""Each flaw moves its measurement the right way: exactly on the notes, and through the transcriber on
+short renders (a subset, to keep the suite fast; bench/listen_flaws.py runs them all)."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.listen.engine import MEASURES, SegmentFindings
+from model.listen.notes import Note, Transcription
+from model.listen.rating import RULES
+from tests.listen import performances as P
+
+EXPECT = {  # flaw: (dimension, measurement, +1 rises / -1 falls)
+    "timing jitter": ("rhythm", "grid_deviation", +1),
+    "tempo drift": ("tempo", "tempo_cv", +1),
+    "uneven runs": ("note_values", "run_ioi_cv", +1),
+    "hand imbalance": ("hand_balance", "melody_over_accompaniment", -1),
+    "hands apart": ("hand_timing", "hand_asynchrony", +1),
+    "staccato": ("lines", "gap_share", +1),
+    "uneven legato": ("legato", "legato_deviation", +1),
+    "ragged chords": ("attack", "chord_spread", +1),
+    "wrong notes": ("tonality", "out_of_key_share", +1),
+    "flat dynamics": ("dynamics", "dynamic_range", -1),
+    "erratic dynamics": ("dynamics", "abrupt_jumps", +1),
+    "thin sound": ("sound", "median_velocity", -1),
+}
+RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")
+
+
+def as_heard(notes) -> Transcription:
+    return Transcription([Note(n.pitch, n.start, n.end, n.velocity) for n in notes], 0.0,
+                         max(n.end for n in notes), [], True)
+
+
+def value(tr: Transcription, dimension: str, measure: str) -> tuple[float, int]:
+    finding = SegmentFindings(tr).get(dimension)
+    return next(r.value for r in finding.readings if r.measure == measure), finding.rating
+
+
+@pytest.mark.parametrize("flaw", list(EXPECT))
+def test_flaw_moves_its_measure_on_the_notes(flaw):
+    dimension, measure, sign = EXPECT[flaw]
+    base = P.base(16.0)
+    clean, r0 = value(as_heard(base), dimension, measure)
+    flawed, r1 = value(as_heard(P.FLAWS[flaw](base)), dimension, measure)
+    assert sign * (flawed - clean) > 0
+    assert r1 < r0  # and the rating falls
+
+
+@pytest.mark.parametrize("flaw", RENDERED)
+def test_flaw_moves_its_measure_through_the_transcriber(heard, flaw):
+    dimension, measure, sign = EXPECT[flaw]
+    clean, _ = value(heard("base")[1], dimension, measure)
+    flawed, _ = value(heard(flaw)[1], dimension, measure)
+    assert sign * (flawed - clean) > 0
+
+
+def test_every_dimension_has_a_rated_clean_reading_and_times():
+    found = SegmentFindings(as_heard(P.base(16.0)))
+    for dimension in MEASURES:
+        if dimension == "pedal":
+            continue
+        finding = found.get(dimension)
+        assert finding.rating is not None and 1 <= finding.rating <= 6, dimension
+        assert all(r.measure in RULES for r in finding.readings)
+        assert finding.evidence and finding.comment
+    assert found.get("overall").rating >= 5
+
+
+def test_rules_are_monotone_and_bounded():
+    for rule in RULES.values():
+        values = [v for v, _ in rule.anchors]
+        ratings = [r for _, r in rule.anchors]
+        assert values == sorted(values)
+        assert ratings in (sorted(ratings), sorted(ratings, reverse=True))
+        assert rule.rate(-1e9) in (1, 6) and rule.rate(1e9) in (1, 6)
+
+
+def test_remarks_name_times():
+    tr = as_heard(P.hand_imbalance(P.base(16.0)))
+    finding = SegmentFindings(tr).get("hand_balance")
+    assert "0:" in finding.comment and finding.evidence[0].times
+
+
+def test_too_few_notes_gives_no_rating():
+    tr = as_heard(P.base(16.0)[:3])
+    found = SegmentFindings(tr)
+    assert found.get("tempo").rating is None and "Too few" in found.get("tempo").comment

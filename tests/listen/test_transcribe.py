@@ -1,0 +1,59 @@
+"""The shipped-model transcriber: window planning, the lean paths equal transkun's own, note F1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from model.listen.transcribe import WINDOW_S, plan_windows
+from model.listen.viterbi import decode_intervals
+from tests.listen.scoring import note_f1
+
+
+def test_windows_cover_the_segment_with_overlap():
+    assert plan_windows(5.0) == [0.0]
+    starts = plan_windows(40.0)
+    assert len(starts) == 3 and starts[0] == 0.0 and starts[-1] + WINDOW_S == pytest.approx(40.0)
+    assert all(b - a <= WINDOW_S - 2.0 for a, b in zip(starts, starts[1:]))
+
+
+def test_viterbi_matches_transkun_decoder():
+    from transkun.CRF.NeuralSemiCRFInterval import viterbiBackward
+
+    torch.manual_seed(0)
+    score = torch.randn(40, 40, 6) * 3  # (T_end, T_begin, P) as transkun lays it out
+    noise = torch.zeros(39, 6)
+    expected = viterbiBackward(score, noise, None)
+    assert decode_intervals(score.permute(2, 1, 0).contiguous().numpy()) == expected
+
+
+def test_lean_modules_equal_the_originals():
+    from model.listen.transkun_fast import LeanIntervalScorer, LeanMelSpectrum, UpsampleAsMatmul, load_transkun
+    from transkun.LayersTransformer import ScaledInnerProductIntervalScorer
+    from transkun.Util import MelSpectrum
+
+    torch.manual_seed(0)
+    mel = MelSpectrum(512, f_min=30, f_max=8000, n_mels=32, fs=44100, nExtraWins=2, log=True, toMono=True)
+    frames = torch.randn(1, 2, 10, 512)
+    assert torch.allclose(LeanMelSpectrum(mel)(frames), mel(frames), atol=1e-5)
+    scorer = ScaledInnerProductIntervalScorer(16, 1)
+    ctx = torch.randn(1, 3, 12, 16)
+    s, _ = scorer(ctx)  # (T_end, T_begin, B, P)
+    assert torch.allclose(LeanIntervalScorer(scorer)(ctx), s.flatten(-2, -1).permute(2, 1, 0), atol=1e-4)
+    up = torch.nn.ConvTranspose1d(8, 4, 8, stride=8)
+    x = torch.randn(3, 8, 5)
+    assert torch.allclose(UpsampleAsMatmul(up)(x), up(x), atol=1e-5)
+    model = load_transkun(torch.device("cpu"), quantize=False)
+    assert model.backbone.useGradientCheckpoint is False
+
+
+def test_transcribes_rendered_piano(heard):
+    notes, tr = heard("base")
+    f1, _, _ = note_f1(notes, tr.notes)
+    assert f1 >= 0.9
+    assert all(21 <= n.pitch <= 108 and 1 <= n.velocity <= 127 and n.offset > n.onset for n in tr.notes)
+    assert tr.signal is not None and tr.signal_rate > 0
+    melody = np.mean([n.velocity for n in tr.notes if n.pitch >= 64])
+    accompaniment = np.mean([n.velocity for n in tr.notes if n.pitch < 64])
+    assert melody > accompaniment  # velocities follow the rendered ones
