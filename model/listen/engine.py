@@ -156,7 +156,7 @@ class ListenEngine:
 
 
 def answer_question(q: Question, found: SegmentFindings, start: float, end: float) -> Answer:
-    answer = Answer(q.id, q.text, q.dimension, q.kind)
+    answer = Answer.for_question(q)
     dimension = ALIASES.get(q.dimension, q.dimension)
     if q.kind == "difficulty":
         value, finding = found.difficulty()

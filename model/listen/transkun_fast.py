@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 import warnings
 from importlib import resources
 
@@ -32,9 +34,7 @@ WEIGHTS, CONFIG = "2.0.pt", "2.0.conf"
 
 def load_transkun(device: torch.device, quantize: bool) -> nn.Module:
     """The pretrained transkun model in eval mode on `device`, with the lean inference paths."""
-    with warnings.catch_warnings():  # transkun's CRF module is TorchScript, which torch now calls deprecated
-        warnings.simplefilter("ignore")
-        from transkun.ModelTransformer import TransKun
+    TransKun = _import_model_class()
 
     folder = resources.files("transkun") / "pretrained"
     values = json.loads((folder / CONFIG).read_text())["Model"]["config"]
@@ -53,6 +53,24 @@ def load_transkun(device: torch.device, quantize: bool) -> nn.Module:
             warnings.simplefilter("ignore")
             model.backbone.encoderLayers = torch.ao.quantization.quantize_dynamic(layers, {nn.Linear}, dtype=torch.qint8)
     return model.to(device)
+
+
+def _import_model_class():
+    """transkun.ModelTransformer without its evaluation module: `from .Evaluation import *` pulls in
+    mir_eval and scipy.stats (0.8 s of a cold start) for training metrics inference never calls. A
+    stand-in is registered only while the model module loads; a later real import gets the real one."""
+    name = "transkun.Evaluation"
+    stub = name not in sys.modules
+    if stub:
+        sys.modules[name] = types.ModuleType(name)
+    try:
+        with warnings.catch_warnings():  # transkun's CRF module is TorchScript, which torch now calls deprecated
+            warnings.simplefilter("ignore")
+            from transkun.ModelTransformer import TransKun
+    finally:
+        if stub:
+            del sys.modules[name]
+    return TransKun
 
 
 def lean_inference(model: nn.Module) -> nn.Module:

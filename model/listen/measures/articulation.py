@@ -65,10 +65,11 @@ def legato(a: Analysis) -> Finding:
     ]
     if spans:
         evidence.append(Evidence("legato_breaks", int(bad.sum()), "steps", "steps far from legato", spans))
-        short = np.median(clipped[bad]) < lo
-        comment = (f"Legato breaks at {span_text(spans)} "
-                   f"({'notes released early' if short else 'notes held over the next'})")
-        comment += "; even elsewhere." if bad.mean() < 0.5 else "."
+        how = "notes released early" if np.median(clipped[bad]) < lo else "notes held over the next"
+        if bad.mean() < 0.15:
+            comment = f"Even legato overall; brief breaks at {span_text(spans)} ({how})."
+        else:
+            comment = f"Legato breaks at {span_text(spans)} ({how})" + ("; even elsewhere." if bad.mean() < 0.5 else ".")
     else:
         comment = f"Even legato: notes join the next one cleanly (sound/gap {np.median(clipped):.2f})."
     return Finding("legato", comment, [Reading("legato_deviation", dev)], evidence)

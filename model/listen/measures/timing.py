@@ -34,18 +34,22 @@ def tempo(a: Analysis) -> Finding:
         Evidence("tempo_drift", round(drift, 1), "%", f"{drift:+.0f}% from the start to the end of this part"),
     ]
     parts = []
-    for label, spans, sign in (("Rushes", rush, 1), ("Drags", drag, -1)):
-        for s in spans:
-            m = times[(times >= s[0]) & (times <= s[1])]
-            dev = float(np.mean(rel[np.isin(times, m)]) * 100) if len(m) else sign * RUSH_DRAG * 100
-            evidence.append(Evidence("tempo_span", round(dev, 1), "%", f"{label.lower()[:-1]} {dev:+.0f}%", [s]))
+    for label, spans in (("rushes", rush), ("drags", drag)):
+        devs = [_mean_in(times, rel, span) * 100 for span in spans]
+        evidence += [Evidence("tempo_span", round(d, 1), "%", f"{label[:-1]} {d:+.0f}%", [span])
+                     for span, d in zip(spans, devs)]
         if spans:
-            devs = [e.value for e in evidence if e.measure == "tempo_span" and e.detail.startswith(label.lower()[:-1])]
             parts.append(f"{label} at {span_text(spans)} ({max(devs, key=abs):+.0f}% tempo)")
     if abs(drift) >= 8:
         parts.append(f"{'speeds up' if drift > 0 else 'slows down'} {abs(drift):.0f}% over the passage")
-    comment = "; ".join(parts) + ("; steady elsewhere" if parts else f"Steady tempo around {centre:.0f} bpm")
+    said = "; ".join(parts)
+    comment = (said[:1].upper() + said[1:] + "; steady elsewhere") if parts else f"Steady tempo around {centre:.0f} bpm"
     return Finding("tempo", comment + f" (varies {cv:.1f}%).", [Reading("tempo_cv", cv)], evidence)
+
+
+def _mean_in(times: np.ndarray, values: np.ndarray, span: tuple[float, float]) -> float:
+    inside = (times >= span[0]) & (times <= span[1])
+    return float(np.mean(values[inside])) if inside.any() else 0.0
 
 
 def grid_residuals(a: Analysis) -> np.ndarray | None:
