@@ -29,21 +29,6 @@ from tests.fixtures.piano import can_render, render  # noqa: E402
 from tests.listen import performances as P  # noqa: E402
 from tests.listen.scoring import note_f1  # noqa: E402
 
-# flaw: (dimension, measurement, +1 if the flaw must raise it, -1 if it must lower it)
-EXPECT = {
-    "timing jitter": ("rhythm", "grid_deviation", +1),
-    "tempo drift": ("tempo", "tempo_cv", +1),
-    "uneven runs": ("note_values", "run_ioi_cv", +1),
-    "hand imbalance": ("hand_balance", "melody_over_accompaniment", -1),
-    "hands apart": ("hand_timing", "hand_asynchrony", +1),
-    "staccato": ("lines", "gap_share", +1),
-    "uneven legato": ("legato", "legato_deviation", +1),
-    "ragged chords": ("attack", "chord_spread", +1),
-    "wrong notes": ("tonality", "out_of_key_share", +1),
-    "flat dynamics": ("dynamics", "dynamic_range", -1),
-    "erratic dynamics": ("dynamics", "abrupt_jumps", +1),
-    "thin sound": ("sound", "median_velocity", -1),
-}
 
 
 def reading(tr: Transcription, dimension: str, measure: str) -> tuple[float | None, int | None]:
@@ -80,7 +65,7 @@ def main() -> int:
         f1s.append(("base", note_f1(base_notes, base_tr.notes)))
         lines += ["| flaw | dimension | measurement | clean | flawed | expected | rating clean → flawed | ok |",
                   "|---|---|---|---|---|---|---|---|"]
-        for flaw, (dim, measure, sign) in EXPECT.items():
+        for flaw, (dim, measure, sign) in P.EXPECTED_MOVES.items():
             notes = P.FLAWS[flaw](base_notes)
             tr, secs, took = transcribe_file(engine, render(notes, folder / f"{flaw.replace(' ', '_')}.wav"))
             audio_s, compute_s = audio_s + secs, compute_s + took

@@ -145,6 +145,22 @@ FLAWS = {
     "thin sound": thin_sound,
 }
 
+# flaw: (rubric dimension, measurement, +1 if the flaw must raise it, -1 if it must lower it)
+EXPECTED_MOVES = {
+    "timing jitter": ("rhythm", "grid_deviation", +1),
+    "tempo drift": ("tempo", "tempo_cv", +1),
+    "uneven runs": ("note_values", "run_ioi_cv", +1),
+    "hand imbalance": ("hand_balance", "melody_over_accompaniment", -1),
+    "hands apart": ("hand_timing", "hand_asynchrony", +1),
+    "staccato": ("lines", "gap_share", +1),
+    "uneven legato": ("legato", "legato_deviation", +1),
+    "ragged chords": ("attack", "chord_spread", +1),
+    "wrong notes": ("tonality", "out_of_key_share", +1),
+    "flat dynamics": ("dynamics", "dynamic_range", -1),
+    "erratic dynamics": ("dynamics", "abrupt_jumps", +1),
+    "thin sound": ("sound", "median_velocity", -1),
+}
+
 
 # --- one passage per technique (right hand over a sparse left hand) ---
 

@@ -10,20 +10,6 @@ from model.listen.notes import Note, Transcription
 from model.listen.rating import RULES
 from tests.listen import performances as P
 
-EXPECT = {  # flaw: (dimension, measurement, +1 rises / -1 falls)
-    "timing jitter": ("rhythm", "grid_deviation", +1),
-    "tempo drift": ("tempo", "tempo_cv", +1),
-    "uneven runs": ("note_values", "run_ioi_cv", +1),
-    "hand imbalance": ("hand_balance", "melody_over_accompaniment", -1),
-    "hands apart": ("hand_timing", "hand_asynchrony", +1),
-    "staccato": ("lines", "gap_share", +1),
-    "uneven legato": ("legato", "legato_deviation", +1),
-    "ragged chords": ("attack", "chord_spread", +1),
-    "wrong notes": ("tonality", "out_of_key_share", +1),
-    "flat dynamics": ("dynamics", "dynamic_range", -1),
-    "erratic dynamics": ("dynamics", "abrupt_jumps", +1),
-    "thin sound": ("sound", "median_velocity", -1),
-}
 RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")
 
 
@@ -37,9 +23,9 @@ def value(tr: Transcription, dimension: str, measure: str) -> tuple[float, int]:
     return next(r.value for r in finding.readings if r.measure == measure), finding.rating
 
 
-@pytest.mark.parametrize("flaw", list(EXPECT))
+@pytest.mark.parametrize("flaw", list(P.EXPECTED_MOVES))
 def test_flaw_moves_its_measure_on_the_notes(flaw):
-    dimension, measure, sign = EXPECT[flaw]
+    dimension, measure, sign = P.EXPECTED_MOVES[flaw]
     base = P.base(16.0)
     clean, r0 = value(as_heard(base), dimension, measure)
     flawed, r1 = value(as_heard(P.FLAWS[flaw](base)), dimension, measure)
@@ -49,7 +35,7 @@ def test_flaw_moves_its_measure_on_the_notes(flaw):
 
 @pytest.mark.parametrize("flaw", RENDERED)
 def test_flaw_moves_its_measure_through_the_transcriber(heard, flaw):
-    dimension, measure, sign = EXPECT[flaw]
+    dimension, measure, sign = P.EXPECTED_MOVES[flaw]
     clean, _ = value(heard("base")[1], dimension, measure)
     flawed, _ = value(heard(flaw)[1], dimension, measure)
     assert sign * (flawed - clean) > 0
