@@ -57,9 +57,15 @@ def spans_where(times: np.ndarray, flags: np.ndarray, join_s: float = 1.0, pad_s
     return [(max(0.0, a - pad_s), b + pad_s) for a, b in spans]
 
 
-def worst_spans(spans: list[tuple[float, float]], weights: list[float], limit: int = 3) -> list[tuple[float, float]]:
-    order = np.argsort(weights)[::-1][:limit]
-    return sorted(spans[i] for i in order)
+def merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted spans with touching or overlapping ones joined."""
+    out: list[tuple[float, float]] = []
+    for s in sorted(spans):
+        if out and s[0] <= out[-1][1] + 1e-6:
+            out[-1] = (out[-1][0], max(out[-1][1], s[1]))
+        else:
+            out.append(s)
+    return out
 
 
 def too_few(dimension: str, why: str) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
 from rubric.report import Evidence
 
 BALANCE_WINDOW_S = 4.0  # the balance is also read window by window, to say where it tips
@@ -26,6 +26,7 @@ def balance(a: Analysis) -> Finding:
         acc = left[(n.onset[left] >= s) & (n.onset[left] < s + BALANCE_WINDOW_S)]
         if len(m) >= 2 and len(acc) >= 2 and np.median(n.velocity[m]) - np.median(n.velocity[acc]) < -3:
             tipped.append((float(s), float(min(s + BALANCE_WINDOW_S, a.tr.end_s))))
+    tipped = merge_spans(tipped)
     evidence = [Evidence("melody_over_accompaniment", round(diff, 1), "velocity",
                          f"melody {np.median(n.velocity[melody]):.0f} vs accompaniment "
                          f"{np.median(n.velocity[left]):.0f} (median velocity)", tipped)]

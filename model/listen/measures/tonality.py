@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
 from rubric.report import Evidence
 
 MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -50,7 +50,7 @@ def tonality(a: Analysis) -> Finding:
         m = (n.onset >= s) & (n.onset < s + WINDOW_S)
         if m.sum() >= 8 and best_key(n.pitch[m], weight[m])[1] < BLURRED:
             blurred.append((float(s), float(min(s + WINDOW_S, a.tr.end_s))))
-    blurred = _merge(blurred)
+    blurred = merge_spans(blurred)
     evidence = [Evidence("key_clarity", round(r, 3), "r", f"fits {key} with correlation {r:.2f}",
                          [(float(n.onset[0]), float(n.offset.max()))]),
                 Evidence("out_of_key_share", round(chromatic, 1), "%", f"{int(outside.sum())} notes outside {key}",
@@ -69,12 +69,3 @@ def tonality(a: Analysis) -> Finding:
             f" at {span_text(blurred)}." if blurred else ".")
     return Finding("tonality", comment, [Reading("key_clarity", r), Reading("out_of_key_share", chromatic)], evidence)
 
-
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for s in spans:
-        if out and s[0] <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], s[1]))
-        else:
-            out.append(s)
-    return out
