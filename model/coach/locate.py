@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from model.coach.checkpoints import bundle, released
+from model.coach.checkpoints.layout import is_bundle, is_released_layout
 from model.errors import CheckpointError
 
 PACKAGE_CKPTS = Path(__file__).resolve().parents[2] / "ckpts"
@@ -14,7 +14,7 @@ PACKAGE_CKPTS = Path(__file__).resolve().parents[2] / "ckpts"
 def usable(folder: Path) -> Path | None:
     """The bundle or released layout inside `folder` (itself, or its bundle/ subfolder), if any."""
     for candidate in (folder, folder / "bundle"):
-        if bundle.is_bundle(candidate) or released.is_released_layout(candidate):
+        if is_bundle(candidate) or is_released_layout(candidate):
             return candidate
     return None
 

@@ -19,18 +19,14 @@ import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
+from model.coach.checkpoints.layout import MANIFEST, is_bundle  # noqa: F401  (re-exported)
 from model.coach.config import CoachConfig
 from model.config_io import from_dict, to_dict
 from model.errors import CheckpointError
 
 FORMAT = "llaqo-bundle"
-MANIFEST = "manifest.json"
 WEIGHTS = "llaqo.safetensors"
 _VERIFIED = ".verified.json"  # (size, mtime) of files whose hash was checked, to skip re-hashing 14 GB
-
-
-def is_bundle(folder: Path) -> bool:
-    return (Path(folder) / MANIFEST).is_file()
 
 
 def write_bundle(dst: Path, cfg: CoachConfig, weights: dict[str, torch.Tensor], llm_dir: Path, bert_dir: Path,

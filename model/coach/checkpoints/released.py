@@ -11,17 +11,17 @@ Pickles are read with `torch.load(weights_only=True)` only; sizes are inferred f
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from model.coach.checkpoints.keymap import released_to_ours
+from model.coach.checkpoints.layout import CHECKPOINT as _CKPT
+from model.coach.checkpoints.layout import is_released_layout  # noqa: F401  (re-exported)
 from model.coach.config import AlignerConfig, CoachConfig, EncoderConfig
 from model.errors import CheckpointError
 
-_CKPT = re.compile(r"checkpoint_(\d+)\.pth$")
 _ENC = "encoder.vit."
 _QF = "aligner.qformer."
 
@@ -32,10 +32,6 @@ class ReleasedLayout:
     vit: Path
     llm_dir: Path
     bert_dir: Path
-
-
-def is_released_layout(folder: Path) -> bool:
-    return any(_CKPT.search(p.name) for p in Path(folder).glob("checkpoint_*.pth"))
 
 
 def find_released(folder: Path) -> ReleasedLayout:

@@ -1,0 +1,1 @@
+"""The neural coach: LLaQo (AudioMAE → Q-Former → Vicuna) and its checkpoints."""
