@@ -22,3 +22,4 @@ fi
 # torch 2.14.1 + torchaudio 2.11.0 is the pair this project is tested with.
 .venv/bin/python -m pip install -q "torch==2.14.1" "torchaudio==2.11.0"
 .venv/bin/python -m pip install -q -e ".${extras}"
+.venv/bin/python -m pip install -q --no-deps basic-pitch==0.4.0  # its ONNX model only: its metadata pulls TensorFlow
