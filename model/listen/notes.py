@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 
 SUSTAIN, SOFT = "sustain", "soft"
+SIGNAL_RATE = 4_000  # Hz, the mono signal a transcription keeps for the signal measures (loudness curve)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Audio → notes, velocities and pedal, with the transcriber shipped in the transkun wheel.
+"""Audio → notes, velocities and pedal, with the transcriber shipped in the transkun wheel (the accurate
+backend; the only listening module that imports torch at load — the engine imports it only on this path).
 
 A segment is cut into as few overlapping windows as fit the model's 16-s training length (transkun's
 own driver slides 16-s windows by 8 s and pads 8 s at each end, which transcribes every second about
@@ -15,13 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from model.listen.notes import SOFT, SUSTAIN, Note, Pedal, Transcription
+from model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
 from model.listen.viterbi import decode_intervals
 
 MODEL_RATE = 44_100  # Hz, what transkun 2.0 was trained on
 WINDOW_S = 16.0  # its training segment length
 MIN_OVERLAP_S = 2.0
-SIGNAL_RATE = 4_000  # Hz, the mono signal kept for the signal measures
 PEDAL_TRACKS = {-64: SUSTAIN, -67: SOFT}  # transkun's negative "pitches" for CC64 and CC67
 
 
