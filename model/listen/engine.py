@@ -2,7 +2,8 @@
 
 Every rating comes from a Finding whose readings the rules in rating.py turn into 1–6, and whose
 evidence (measurement, unit, detail, times) travels with the answer; docs/listening-engine.md lists the
-measures and rules. Needs no downloaded weights: the transcriber ships inside the transkun wheel.
+measures and rules. Needs no downloaded weights: both transcribers ship inside their wheels
+(backends.py says which one runs: transkun, or basic-pitch's ONNX model without torch).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from model.audio.chunks import AudioSegment
 from model.listen import difficulty as difficulty_mod
 from model.listen import rating, technique as technique_mod
 from model.listen.analysis import Analysis
+from model.listen.backends import TranscriberChoice, choose_transcriber
 from model.listen.measures import articulation, dynamics, hands, pedal, timing, tonality
 from model.listen.measures.base import Finding
 from model.listen.notes import Transcription
@@ -104,12 +106,17 @@ def _label(f: Finding) -> str:
 
 
 class ListenEngine:
-    """Engine protocol: `answer_segment(segment, rubric)` → one Answer per question."""
+    """Engine protocol: `answer_segment(segment, rubric)` → one Answer per question.
+
+    `transcriber`: "auto" (transkun on a GPU, else the fast ONNX backend when installed, else transkun),
+    "fast" (basic-pitch's ONNX model, no torch, no pedal) or "accurate" (transkun); see backends.py.
+    """
 
     name = "listen"
 
-    def __init__(self, reference: Path | None = None, device: str = "auto"):
+    def __init__(self, reference: Path | None = None, device: str = "auto", transcriber: str = "auto"):
         self.device = device
+        self.choice = choose_transcriber(transcriber, device)
         self._transcriber = None
         self.follower = None
         if reference is not None:
@@ -120,26 +127,53 @@ class ListenEngine:
     @property
     def transcriber(self):
         if self._transcriber is None:
-            from model.listen.transcribe import Transcriber
-
-            self._transcriber = Transcriber(self.device)
+            self._transcriber = self._build_transcriber()
         return self._transcriber
 
-    def describe(self) -> dict[str, str]:
-        import torch
+    def _build_transcriber(self):
+        if self.choice.kind == "accurate" and self.choice.auto and self.device == "auto":
+            import torch
 
-        if self._transcriber is not None:
-            device = str(self._transcriber.device)
-            model = self._transcriber.describe()
-        else:
-            device = "cuda" if self.device == "auto" and torch.cuda.is_available() else (
-                "cpu" if self.device == "auto" else self.device)
-            model = "transkun 2.0.1" + (" (int8)" if device == "cpu" else "")
+            from model.listen.fast_transcribe import fast_backend_missing
+
+            if not torch.cuda.is_available() and fast_backend_missing() is None:
+                self.choice = TranscriberChoice(
+                    "fast", "auto: an NVIDIA driver is loaded but torch cannot use the GPU, so basic-pitch's "
+                    "ONNX model (fast on a CPU)", auto=True)
+        if self.choice.kind == "fast":
+            from model.listen.fast_transcribe import FastTranscriber
+
+            return FastTranscriber()
+        from model.listen.transcribe import Transcriber
+
+        return Transcriber(self.device)
+
+    def describe(self) -> dict[str, str]:
+        model, device = self._model_and_device()
         return {"model": f"listening engine: {model} transcription + measures", "device": device}
 
+    def _model_and_device(self) -> tuple[str, str]:
+        if self._transcriber is not None:
+            return self._transcriber.describe(), str(self._transcriber.device)
+        if self.choice.kind == "fast":
+            from model.listen.fast_transcribe import NAME
+
+            return NAME, "cpu"
+        import torch
+
+        device = "cuda" if self.device == "auto" and torch.cuda.is_available() else (
+            "cpu" if self.device == "auto" else self.device)
+        return "transkun 2.0.1" + (" (int8)" if device == "cpu" else ""), device
+
     def heard_note(self) -> str:
-        note = ("The listening engine transcribed every segment in full (notes, velocities, sustain pedal) "
-                "and measured each dimension; each rating's evidence names the measurement and its times.")
+        if self.choice.kind == "fast":
+            heard = ("notes, and velocities read from each note's level in the audio; this transcriber hears "
+                     "no pedal, so a note lasts as long as it sounds (pedal included) and pedalling is not rated")
+        else:
+            heard = "notes, velocities, sustain pedal"
+        note = (f"The listening engine transcribed every segment in full with {self._model_and_device()[0]}"
+                f" ({heard}) and measured each dimension; each rating's evidence names the measurement and its "
+                f"times. Transcriber: {self.choice.reason}.")
         if self.follower is not None:
             note += " " + self.follower.summary()
         return note
