@@ -8,7 +8,8 @@ or its chords); the class with the largest share is the answer, every share is e
 - Repeated notes: ≥ 2 fast (< 0.4 s) repetitions of one key;
 - Double notes: two-note chords in one hand, a third to a sixth apart;
 - Octaves: chords in one hand spanning exactly an octave;
-- Staccato: notes released before half the gap to the next one (not the same key), with no sustain pedal.
+- Staccato: notes released before half the gap to the next one (not the same key), with no sustain pedal
+  (with no pedal information, a note's heard length already holds the pedal's).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from model.listen.analysis import Analysis
 from model.listen.measures.base import Finding, span_text, spans_where
+from model.listen.measures.pedal import no_pedal_evidence
 from rubric.report import Evidence
 
 CLASSES = ("Scales", "Arpeggios", "Ornaments", "Repeated notes", "Double notes", "Octaves", "Staccato")
@@ -113,4 +115,4 @@ def technique(a: Analysis) -> tuple[str | None, Finding]:
         second = sorted(CLASSES, key=lambda c: -share[c])[1]
         comment = f"Mainly {best.lower()} ({share[best] * 100:.0f}% of notes, at {where})"
         comment += f"; also {second.lower()} ({share[second] * 100:.0f}%)." if share[second] >= 0.15 else "."
-    return best, Finding("technique", comment, evidence=evidence)
+    return best, Finding("technique", comment, evidence=evidence + no_pedal_evidence(a))

@@ -3,7 +3,9 @@
 Successive notes are taken along each hand's line (its top/bottom note per chord). A note's sound
 lasts to its key release, or to the sustain pedal's release when the pedal is down then (pedal-aware).
 The articulation ratio of a step is sounding length / gap to the next onset: 1 is legato, < 1 leaves a
-silence, > 1 overlaps.
+silence, > 1 overlaps. A transcription with no pedal information (the fast transcriber) gives each note
+as long as it is heard to sound — the pedal, if any, is then already in the note's length — and the
+evidence says so.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 
 from model.listen.analysis import Analysis
 from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from model.listen.measures.pedal import no_pedal_evidence
 from rubric.report import Evidence
 
 LEGATO_BAND = (0.95, 1.25)  # ratios in here are even legato
@@ -72,7 +75,7 @@ def legato(a: Analysis) -> Finding:
             comment = f"Legato breaks at {span_text(spans)} ({how})" + ("; even elsewhere." if bad.mean() < 0.5 else ".")
     else:
         comment = f"Even legato: notes join the next one cleanly (sound/gap {np.median(clipped):.2f})."
-    return Finding("legato", comment, [Reading("legato_deviation", dev)], evidence)
+    return Finding("legato", comment, [Reading("legato_deviation", dev)], evidence + no_pedal_evidence(a))
 
 
 def lines(a: Analysis) -> Finding:
@@ -90,7 +93,7 @@ def lines(a: Analysis) -> Finding:
         comment = f"The line breaks at {span_text(spans)} ({share:.0f}% of steps leave a silence)."
     else:
         comment = "Lines are connected: no audible gaps between successive notes."
-    return Finding("lines", comment, [Reading("gap_share", share)], evidence)
+    return Finding("lines", comment, [Reading("gap_share", share)], evidence + no_pedal_evidence(a))
 
 
 def attack(a: Analysis) -> Finding:

@@ -1,7 +1,8 @@
 """Natural dynamics (the loudness curve: range used, smoothness, abrupt jumps) and a solid sound.
 
-Levels are the transcriber's note velocities, which it reads from the timbre and so do not depend on
-the recording's gain; the signal's own loudness range (dB) is given as evidence beside them.
+Levels are the transcriber's note velocities: transkun reads them from the timbre, so they barely depend
+on the recording's gain; the fast transcriber reads them from each note's level in the audio (levels.py),
+so they follow the gain. The signal's own loudness range (dB) is given as evidence beside them.
 """
 
 from __future__ import annotations

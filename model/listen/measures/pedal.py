@@ -1,4 +1,5 @@
 """Pedalling, where the transcriber hears the sustain pedal: how much it is used and whether it blurs.
+Where it cannot (the fast transcriber), pedalling is not rated and the pedal-aware measures say so.
 
 A press blurs when the harmony under it changes: the notes sounding under one press span more than
 BLUR_CLASSES pitch classes (a chord and its passing notes stay within about six).
@@ -13,11 +14,14 @@ from model.listen.measures.base import Finding, Reading, span_text, too_few
 from rubric.report import Evidence
 
 BLUR_CLASSES = 7
+NO_PEDAL_INFORMATION = ("no pedal information: each note lasts as long as it is heard to sound (where its "
+                        "key is let go, or where a held or pedalled sound fades)")
 
 
 def pedalling(a: Analysis) -> Finding:
     if not a.tr.has_pedal:
-        return too_few("pedal", "This source carries no pedal information.")
+        return too_few("pedal", "Pedalling is not rated: this transcription carries no pedal information (the "
+                                "fast transcriber hears notes only; the accurate one hears the pedal).")
     presses = a.tr.sustain_spans()
     if not presses:
         return Finding("pedal", "No sustain pedal is used in this part.",
@@ -41,6 +45,13 @@ def pedalling(a: Analysis) -> Finding:
     else:
         comment = f"Clean pedalling: {len(presses)} presses, each within one harmony."
     return Finding("pedal", comment, [Reading("blurred_presses", share)], evidence)
+
+
+def no_pedal_evidence(a: Analysis) -> list[Evidence]:
+    """The evidence a pedal-aware measure adds when the transcription cannot tell the pedal (none otherwise)."""
+    if a.tr.has_pedal:
+        return []
+    return [Evidence("pedal_information", None, "", NO_PEDAL_INFORMATION)]
 
 
 def sustain_share(a: Analysis) -> float:
