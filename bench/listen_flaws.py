@@ -2,7 +2,7 @@
 soundfont), transcribe them, and check that each flaw moves its measurement the right way; recognise
 each technique; report transcription note F1, speed (× real time) and peak memory — all in this run.
 
-    .venv/bin/python bench/listen_flaws.py [--seconds 16] [--out table.md]
+    .venv/bin/python bench/listen_flaws.py [--transcriber auto|fast|accurate] [--seconds 16] [--out table.md]
 
 Exit status 1 when a direction check or a technique fails.
 """
@@ -49,11 +49,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=16.0, help="length of each flawed performance")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
+    ap.add_argument("--transcriber", default="auto", choices=("auto", "fast", "accurate"),
+                    help="which transcriber the engine runs (see model/listen/backends.py)")
     args = ap.parse_args()
     if not can_render():
         print("fluidsynth and a GM soundfont are needed (apt-get install fluidsynth timgm6mb-soundfont)")
         return 2
-    engine = ListenEngine()
+    engine = ListenEngine(transcriber=args.transcriber)
     lines, failures = [], 0
     audio_s = compute_s = 0.0
     f1s = []
@@ -92,10 +94,10 @@ def main() -> int:
         lines.append(f"| **mean** | **{mean_f1:.3f}** | | |")
         whole = _whole_engine(engine, folder)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    machine = f"{platform.processor() or platform.machine()}, {_cores()} cores, torch threads {_threads()}"
+    machine = f"{platform.processor() or platform.machine()}, {_cores()} cores, {_threads(engine)}"
     lines += ["", f"Transcription: {compute_s:.1f} s for {audio_s:.1f} s of audio in "
-              f"{len(f1s)} renders = **{compute_s / audio_s:.3f}× real time** "
-              f"(each render under 16 s costs one full 16-s window).",
+              f"{len(f1s)} renders = **{compute_s / audio_s:.3f}× real time**"
+              + (" (each render under 16 s costs one full 16-s window)." if engine.choice.kind == "accurate" else "."),
               f"Whole engine (`answer_segment`, full rubric) on a {whole[0]:.0f}-s take: {whole[1]:.1f} s = "
               f"**{whole[1] / whole[0]:.3f}× real time**; peak memory of this run {peak_gb:.2f} GB.",
               f"Machine: {machine}; device {engine.describe()['device']}; model {engine.describe()['model']}."]
@@ -131,10 +133,12 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
-def _threads() -> int:
+def _threads(engine: ListenEngine) -> str:
+    if engine.choice.kind == "fast":
+        return f"onnxruntime threads {engine.transcriber.session.get_session_options().intra_op_num_threads}"
     import torch
 
-    return torch.get_num_threads()
+    return f"torch threads {torch.get_num_threads()}"
 
 
 if __name__ == "__main__":
