@@ -71,11 +71,12 @@ def _audio_rows(model: LLaQo, chunks: torch.Tensor, asks: list[Ask], windows: li
         else:
             chosen = [(None, aligned)]
         for win, sel in chosen:
-            prefix = model.audio_prefix(model.select_queries(sel))  # (questions, 1 + a, D)
             for qi in range(len(asks)):
                 row = Row(c, win, qi)
                 rows.append(row)
-                prefixes[row] = prefix[qi]
+                # one row at a time: a batched matmul may round differently, and a row's answer must
+                # not depend on which other questions share its batch
+                prefixes[row] = model.audio_prefix(model.select_queries(sel[qi : qi + 1]))[0]  # (1 + a, D)
     return rows, prefixes
 
 

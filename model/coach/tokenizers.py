@@ -28,6 +28,7 @@ class LlmTokenizer:
         base = self.sp.get_piece_size()
         self.eos_id = self.sp.piece_to_id("</s>")
         self.bos_id = self.eos_id  # the released model sets bos = eos = `</s>`
+        self.literal_bos_id = self.sp.piece_to_id("<s>")  # the original bos, now ordinary text
         self.pad_id = base  # `[PAD]`, added first
         self.audio_id = base + 1  # `<AUDIO>`, never generated nor used as input
         self.vocab_size = base + 2
@@ -36,10 +37,24 @@ class LlmTokenizer:
         return [self.bos_id] + self.sp.encode(text)
 
     def decode(self, ids: list[int]) -> str:
-        """Skip special ids (as `skip_special_tokens=True` does), then strip."""
-        keep = [i if i != 0 else self.eos_id for i in ids]  # the reference maps id 0 to eos first
-        keep = [i for i in keep if i not in (self.eos_id, self.pad_id, self.audio_id)]
-        return self.sp.decode(keep).strip()
+        """Text as the reference's `batch_decode(skip_special_tokens=True)` gives it, then stripped.
+
+        Special ids are skipped (id 0 counts as eos, as the reference maps it first). `<s>` is no longer
+        special once bos is `</s>`, so the reference writes it literally between the decoded pieces.
+        """
+        parts, pending = [], []
+        for i in ids:
+            i = self.eos_id if i == 0 else i
+            if i in (self.eos_id, self.pad_id, self.audio_id):
+                continue
+            if i == self.literal_bos_id:
+                parts.append(self.sp.decode(pending))
+                parts.append("<s>")
+                pending = []
+            else:
+                pending.append(i)
+        parts.append(self.sp.decode(pending))
+        return " ".join(p for p in parts if p).strip()
 
 
 class QuestionTokenizer:

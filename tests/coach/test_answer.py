@@ -98,6 +98,8 @@ def test_tokenizers(coach):
     assert tok.vocab_size == tok.sp.get_piece_size() + 2 and (tok.pad_id, tok.audio_id) == (tok.vocab_size - 2, tok.vocab_size - 1)
     assert tok.encode("Is the legato even?") == [2] + tok.sp.encode("Is the legato even?")
     assert tok.decode([0, *tok.sp.encode("the scale"), tok.pad_id, 2]) == "the scale"
+    # `<s>` (id 1) is ordinary text once bos is `</s>`: the reference writes it literally
+    assert tok.decode([*tok.sp.encode("the scale"), 1, *tok.sp.encode("is even")]) == "the scale <s> is even"
     ids, mask = coach.question_tok(["Is the legato even?", "How clean is the attack? " * 60])
     vocab = coach.question_tok.tok
     assert ids[0, 0] == vocab.cls_token_id and ids[1, -1] == vocab.sep_token_id
