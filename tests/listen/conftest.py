@@ -1,4 +1,10 @@
-"""Shared, session-scoped renders and transcriptions: one transcriber, each short render transcribed once."""
+"""Shared, session-scoped renders and transcriptions: one model per transcriber, each short render
+rendered once and transcribed once per transcriber.
+
+The fast transcriber costs ~0.2 s a render, transkun (the accurate one) a full 16-s window (~3 s on
+2 cores) whatever the render's length, so the tests run every transcription-dependent check on the
+fast one and a subset on transkun; bench/listen_flaws.py runs them all on either.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,42 @@ import pytest
 from tests.fixtures.piano import can_render, render
 from tests.listen import performances as P
 
-SECONDS = 6.0  # short renders; each still costs one 16-s model window
+SECONDS = 6.0  # short renders
 
 
 @pytest.fixture(scope="session")
-def transcriber():
-    from model.listen.transcribe import Transcriber
+def transcribers():
+    """transcribers(kind) → the session's FastTranscriber ("fast") or transkun Transcriber ("accurate")."""
+    built = {}
 
-    return Transcriber()
+    def get(kind: str):
+        if kind not in built:
+            if kind == "fast":
+                from model.listen.fast_transcribe import FastTranscriber, fast_backend_missing
+
+                if fast_backend_missing():
+                    pytest.skip(fast_backend_missing())
+                built[kind] = FastTranscriber()
+            else:
+                from model.listen.transcribe import Transcriber
+
+                built[kind] = Transcriber()
+        return built[kind]
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def heard(tmp_path_factory, transcriber):
-    """heard(name) → (notes rendered, Transcription) for "base", a flaw name or a technique name."""
+def transcriber(transcribers):
+    """transkun, for the tests of its own lean paths."""
+    return transcribers("accurate")
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """rendered(name) → (notes rendered, wav path) for "base", a flaw name or a technique name."""
     if not can_render():
         pytest.skip("fluidsynth and a GM soundfont are needed to render test audio")
-    from model.audio.io import read_audio
-
     folder = tmp_path_factory.mktemp("listen")
     cache: dict[str, tuple] = {}
 
@@ -34,9 +59,24 @@ def heard(tmp_path_factory, transcriber):
             else:
                 base = P.base(SECONDS)
                 notes = base if name == "base" else P.FLAWS[name](base)
-            path = render(notes, folder / f"{name.replace(' ', '_')}.wav")
-            samples, rate = read_audio(path)
-            cache[name] = (notes, transcriber.transcribe(samples, rate))
+            cache[name] = (notes, render(notes, folder / f"{name.replace(' ', '_')}.wav"))
         return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def heard(rendered, transcribers):
+    """heard(name, kind="fast") → (notes rendered, Transcription by that transcriber)."""
+    from model.audio.io import read_audio
+
+    cache: dict[tuple[str, str], tuple] = {}
+
+    def get(name: str, kind: str = "fast"):
+        if (name, kind) not in cache:
+            notes, path = rendered(name)
+            samples, rate = read_audio(path)
+            cache[name, kind] = (notes, transcribers(kind).transcribe(samples, rate))
+        return cache[name, kind]
 
     return get

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from model.audio.chunks import AudioSegment
 from model.listen.engine import ListenEngine
 from rubric.schema import Question, Rubric, load_rubric
@@ -32,20 +34,17 @@ def test_free_question_is_answered_honestly():
     assert answer.remarks[0].value is None and "cannot answer this free question" in answer.remarks[0].text
 
 
-def test_engine_on_audio_segment(tmp_path, transcriber):
+@pytest.mark.parametrize("kind,model", [("fast", "basic-pitch"), ("accurate", "transkun")])
+def test_engine_on_audio_segment(rendered, transcribers, kind, model):
     from model.audio.io import read_audio
-    from tests.fixtures.piano import can_render, render
 
-    if not can_render():
-        import pytest
-
-        pytest.skip("fluidsynth and a GM soundfont are needed to render test audio")
-    engine = ListenEngine()
-    engine._transcriber = transcriber  # the session's model, loaded once
-    samples, rate = read_audio(render(P.base(6.0), tmp_path / "take.wav"))
+    engine = ListenEngine(transcriber=kind)
+    engine._transcriber = transcribers(kind)  # the session's model, loaded once
+    samples, rate = read_audio(rendered("base")[1])
     seg = AudioSegment(index=1, start_s=40.0, samples=samples, rate=rate)
     answers = engine.answer_segment(seg, load_rubric("quick"))
     assert answers and all(a.remarks[0].start_s == 40.0 for a in answers)
     times = [t for a in answers for e in a.evidence for t in e.times]
     assert times and all(40.0 <= s <= seg.end_s + 1 for s, _ in times)
-    assert engine.describe()["device"] == "cpu" and "transkun" in engine.describe()["model"]
+    assert engine.describe()["device"] == "cpu" and model in engine.describe()["model"]
+    assert model in engine.heard_note() and "asked for" in engine.heard_note()

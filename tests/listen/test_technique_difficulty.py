@@ -15,9 +15,10 @@ def test_technique_recognised_on_the_notes(name):
     assert found == name, finding.comment
 
 
-@pytest.mark.parametrize("name", ["Scales", "Octaves", "Repeated notes"])
-def test_technique_recognised_through_the_transcriber(heard, name):
-    found, finding = SegmentFindings(heard(name)[1]).technique()
+@pytest.mark.parametrize("name,kind", [("Scales", "fast"), ("Octaves", "fast"), ("Repeated notes", "fast"),
+                                       ("Staccato", "fast"), ("Repeated notes", "accurate")])
+def test_technique_recognised_through_the_transcriber(heard, name, kind):
+    found, finding = SegmentFindings(heard(name, kind)[1]).technique()
     assert found == name, finding.comment
 
 

@@ -1,4 +1,4 @@
-"""The shipped-model transcriber: window planning, the lean paths equal transkun's own, note F1."""
+"""transkun (the accurate transcriber): window planning, the lean paths equal transkun's own; note F1 of both."""
 
 from __future__ import annotations
 
@@ -48,12 +48,14 @@ def test_lean_modules_equal_the_originals():
     assert model.backbone.useGradientCheckpoint is False
 
 
-def test_transcribes_rendered_piano(heard):
-    notes, tr = heard("base")
+@pytest.mark.parametrize("kind", ["fast", "accurate"])
+def test_transcribes_rendered_piano(heard, kind):
+    notes, tr = heard("base", kind)
     f1, _, _ = note_f1(notes, tr.notes)
     assert f1 >= 0.9
     assert all(21 <= n.pitch <= 108 and 1 <= n.velocity <= 127 and n.offset > n.onset for n in tr.notes)
     assert tr.signal is not None and tr.signal_rate > 0
+    assert tr.has_pedal is (kind == "accurate")
     melody = np.mean([n.velocity for n in tr.notes if n.pitch >= 64])
     accompaniment = np.mean([n.velocity for n in tr.notes if n.pitch < 64])
     assert melody > accompaniment  # velocities follow the rendered ones
