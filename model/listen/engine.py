@@ -168,7 +168,8 @@ class ListenEngine:
     def heard_note(self) -> str:
         if self.choice.kind == "fast":
             heard = ("notes, and velocities read from each note's level in the audio; this transcriber hears "
-                     "no pedal, so a note lasts as long as it sounds (pedal included) and pedalling is not rated")
+                     "no pedal, so a note lasts until its key is heard let go or its sound fades (pedal "
+                     "included), and pedalling is not rated")
         else:
             heard = "notes, velocities, sustain pedal"
         note = (f"The listening engine transcribed every segment in full with {self._model_and_device()[0]}"

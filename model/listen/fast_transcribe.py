@@ -11,8 +11,10 @@ Windows overlap: the first WINDOW_TRIM frames of each output and the last WINDOW
 KEPT_FRAMES are dropped (basic-pitch trims 15 per side), and the hop is a whole number of frames, so
 the kept frames of successive windows tile one uniform grid — frame g is at g × 256 / 22 050 s.
 
-No pedal: the model hears sound, not keys, so a note ends where its sound fades — under the pedal that
-is where the pedal's release (or the string's decay) ends it. `Transcription.has_pedal` is False.
+Velocities, and which onsets are real attacks and where keys are let go, are read from each key's level
+in the audio (levels.py). No pedal: the model hears sound, not keys, so a note ends where the damper's
+fast fall shows its key let go, else where its sound fades — under the pedal, that is where the pedal's
+release (or the string's decay) ends it. `Transcription.has_pedal` is False.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from model.errors import ConfigError
+from model.listen.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
 from model.listen.note_creation import posteriors_to_notes
 from model.listen.notes import SIGNAL_RATE, Note, Transcription
-from model.listen.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
 
 MODEL_RATE = 22_050  # Hz
 HOP = 256  # samples per frame
@@ -39,10 +42,6 @@ INPUT = "serving_default_input_2:0"
 OUTPUTS = ("StatefulPartitionedCall:2", "StatefulPartitionedCall:1")  # onset, note ("frame") posteriors
 BATCH = 8  # windows per onnxruntime call
 NAME = "basic-pitch 0.4.0 (ONNX)"
-
-
-class FastModelMissing(RuntimeError):
-    """basic-pitch's model file or onnxruntime is not installed."""
 
 
 def find_model_file() -> Path | None:
@@ -76,7 +75,7 @@ class FastTranscriber:
     def __init__(self, threads: int = 2):
         why = fast_backend_missing()
         if why:
-            raise FastModelMissing(why)
+            raise ConfigError(f"the fast transcriber cannot run: {why}", "install it, or use the accurate transcriber")
         import onnxruntime as ort
 
         opts = ort.SessionOptions()

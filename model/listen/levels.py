@@ -101,13 +101,9 @@ def _power_spectrogram(audio: np.ndarray, hop: int, n_frames: int) -> np.ndarray
     padded = np.zeros((n_frames - 1) * hop + N_FFT, dtype=np.float32)
     body = audio[: len(padded) - N_FFT // 2]
     padded[N_FFT // 2 : N_FFT // 2 + len(body)] = body
-    out = np.empty((n_frames, N_FFT // 2 + 1), dtype=np.float32)
-    scale = (window.sum() / 2) ** 2
-    for a in range(0, n_frames, 1024):
-        idx = np.arange(a, min(n_frames, a + 1024))[:, None] * hop + np.arange(N_FFT)[None, :]
-        spec = np.fft.rfft(padded[idx] * window, axis=1)
-        out[a : a + len(idx)] = (spec.real**2 + spec.imag**2) / scale
-    return out
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::hop]  # (n_frames, N_FFT), a view
+    spec = np.fft.rfft(frames * window, axis=1)
+    return ((spec.real**2 + spec.imag**2) / (window.sum() / 2) ** 2).astype(np.float32)
 
 
 def _partial_bins(pitch: int, rate: int) -> list[slice]:

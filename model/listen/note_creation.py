@@ -48,7 +48,8 @@ def inferred_onsets(onsets: np.ndarray, frames: np.ndarray) -> np.ndarray:
     t = frames.shape[0]
     rises = []
     for n in range(1, INFER_ONSET_DIFFS + 1):
-        before = np.concatenate([np.zeros((n, frames.shape[1]), frames.dtype), frames[: t - n]])
+        before = np.zeros_like(frames)  # the posterior n frames earlier, silence before the start
+        before[n:] = frames[: max(0, t - n)]
         rises.append(frames - before)
     rise = np.clip(np.min(rises, axis=0), 0, None)
     rise[:INFER_ONSET_DIFFS] = 0
