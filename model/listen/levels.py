@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.listen.note_creation import LOWEST_KEY
+
 N_FFT = 2048  # 93 ms at 22 050 Hz
 PARTIALS = 2
-LOWEST_KEY = 21
 ATTACK_FRAMES = 8  # where the attack's level peaks (~93 ms)
 STEPS_PER_DB = 2.0
 REF_DBFS = -40.0

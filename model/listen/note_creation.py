@@ -13,6 +13,8 @@ default decoding (basic_pitch/note_creation.py, `output_to_notes_polyphonic`, Ap
    backwards the same way and becomes a note without an onset peak (a long note whose attack was missed).
 
 A note's amplitude is the mean note posterior over its frames (0..1), as basic-pitch reports it.
+Ours, not basic-pitch's: `onset_ok` restricts where a note may start (the fast transcriber passes where
+the audio shows an attack, levels.py), for steps 2 and 3 alike; without it the rule is basic-pitch's.
 
 Shapes: t frames, k = 88 keys (MIDI 21..108).
 """
