@@ -33,6 +33,8 @@ MdOpt = Annotated[Optional[Path], typer.Option("--markdown", help="Write a Markd
 HtmlOpt = Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
 ReferenceOpt = Annotated[Optional[Path], typer.Option(help="The score (MIDI or MusicXML) for the listening engine.")]
+TranscriberOpt = Annotated[str, typer.Option(
+    help="Listening engine: auto (transkun on a GPU, else the fast ONNX model), fast or accurate (transkun).")]
 
 
 def assess(
@@ -50,10 +52,12 @@ def assess(
     html: HtmlOpt = None,
     explain: ExplainOpt = False,
     reference: ReferenceOpt = None,
+    transcriber: TranscriberOpt = "auto",
 ) -> None:
     """Listen to takes and answer a teacher's rubric, segment by segment (40 s each)."""
     code = run_assessment(files, rubric, engine, model, fast, device, json_out, markdown, html, explain,
-                          dtype=dtype, mode=mode, max_length=max_length, reference=reference)
+                          dtype=dtype, mode=mode, max_length=max_length, reference=reference,
+                          transcriber=transcriber)
     raise typer.Exit(code)
 
 
@@ -75,13 +79,14 @@ def run_assessment(
     mode: str | None = None,
     max_length: int | None = None,
     reference: Path | None = None,
+    transcriber: str = "auto",
 ) -> int:
     """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
     from model.assess import EngineOptions, build_engine, read_rubric
 
     with error_boundary():
         the_rubric = read_rubric(rubric)
-        opts = EngineOptions(engine, model, device, dtype, fast, mode, max_length, reference)
+        opts = EngineOptions(engine, model, device, dtype, fast, mode, max_length, reference, transcriber)
         the_engine, reason = build_engine(opts)
         reports, failures = _assess_all(files, the_rubric, the_engine, reason)
         try:

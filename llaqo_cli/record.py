@@ -24,6 +24,7 @@ from llaqo_cli.assess import (
     MdOpt,
     ModelOpt,
     RubricOpt,
+    TranscriberOpt,
     run_assessment,
 )
 from llaqo_cli.errors import error_boundary, fail
@@ -62,6 +63,7 @@ def record(
     markdown: MdOpt = None,
     html: HtmlOpt = None,
     explain: ExplainOpt = False,
+    transcriber: TranscriberOpt = "auto",
 ) -> None:
     """Record a take from a microphone, save it, then assess it with a rubric.
 
@@ -88,7 +90,8 @@ def record(
         if no_assess:
             print(take.path)
             return
-        code = run_assessment([take.path], rubric, engine, model, fast, device, json_out, markdown, html, explain)
+        code = run_assessment([take.path], rubric, engine, model, fast, device, json_out, markdown, html, explain,
+                              transcriber=transcriber)
     raise typer.Exit(code)
 
 

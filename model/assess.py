@@ -26,6 +26,7 @@ class EngineOptions:
     mode: str | None = None  # compat | full; default: what the checkpoint says
     max_length: int | None = None
     reference: Path | None = None  # a score for the listening engine
+    transcriber: str = "auto"  # the listening engine's: auto | fast | accurate
 
 
 def read_rubric(name_or_path: str) -> Rubric:
@@ -52,7 +53,7 @@ def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
         reason = "listening engine: asked for with --engine listen"
     from model.listen.engine import ListenEngine
 
-    return ListenEngine(reference=opts.reference, device=opts.device), reason
+    return ListenEngine(reference=opts.reference, device=opts.device, transcriber=opts.transcriber), reason
 
 
 def _coach(folder: Path, opts: EngineOptions) -> Engine:
