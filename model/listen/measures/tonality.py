@@ -1,4 +1,4 @@
-"""Sense of tonality: how clearly the notes (weighted by length and loudness) fit one key.
+"""Sense of tonality: how clearly the notes (weighted by √length and loudness) fit one key.
 
 Key clarity is the best correlation of the pitch-class profile with the 24 Krumhansl–Kessler key
 profiles (Krumhansl 1990); read over the whole part and over 8-s windows, to say where it blurs. The
@@ -40,7 +40,9 @@ def tonality(a: Analysis) -> Finding:
     n = a.notes
     if len(n) < 8:
         return too_few("tonality", "Too few notes in this part to hear a key.")
-    weight = np.minimum(n.duration, 2.0) * n.velocity
+    # longer notes weigh more, but only as the square root of their length: a transcriber's release
+    # times are its least certain output, and a held chord tone must not outweigh the melody's tonic
+    weight = np.sqrt(np.minimum(n.duration, 2.0)) * n.velocity
     key, r = best_key(n.pitch, weight)
     tonic, mode = NAMES.index(key.split()[0]), key.split()[1]
     outside = ~np.isin((n.pitch - tonic) % 12, SCALES[mode])
