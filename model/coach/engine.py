@@ -44,11 +44,10 @@ class CoachEngine:
         return "The model heard every 10.24-s window of each 40-s segment together."
 
     def ask_for(self, question: Question) -> Ask:
-        """Per-question generation overrides (the verbal NeuroPiano settings) apply to beam search only."""
-        gen = self.generation
-        if not self.fast and question.generation:
-            gen = replace(gen, **question.generation)
-        return Ask(question.text, gen)
+        """The question's own generation settings (the verbal NeuroPiano penalties) over the engine's;
+        `--fast` stays greedy whatever the question asks."""
+        gen = replace(self.generation, **question.generation)
+        return Ask(question.text, replace(gen, num_beams=1) if self.fast else gen)
 
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
         features = chunk_features(segment.samples, segment.rate).unsqueeze(0)  # (1, 1, 4096, 128)

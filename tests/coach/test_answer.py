@@ -107,3 +107,15 @@ def test_tokenizers(coach):
     assert vocab.convert_tokens_to_ids("[DEC]") == len(vocab) - 1 == coach.cfg.aligner.vocab_size - 1
     # left truncation keeps the end of an over-long question
     assert vocab.decode(ids[1, -4:-1]) == "the attack?"
+
+
+def test_question_generation_settings_and_fast(coach):
+    from model.coach.engine import CoachEngine
+    from rubric.schema import load_rubric
+
+    verbal = load_rubric("full").question("legato.verbal")
+    assert verbal.generation == {"repetition_penalty": 8.0, "length_penalty": 1.2}
+    beam = CoachEngine(coach, "tiny", "cpu").ask_for(verbal).generation
+    greedy = CoachEngine(coach, "tiny", "cpu", fast=True, max_length=64).ask_for(verbal).generation
+    assert (beam.num_beams, beam.repetition_penalty, beam.length_penalty, beam.max_length) == (5, 8.0, 1.2, 256)
+    assert (greedy.num_beams, greedy.repetition_penalty, greedy.max_length) == (1, 8.0, 64)
