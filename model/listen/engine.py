@@ -88,7 +88,8 @@ class SegmentFindings:
         if strong:
             text += " Strong: " + ", ".join(f"{_label(f)} ({f.rating})" for f in strong) + "."
         if weak:
-            text += " Work on: " + " ".join(f"{_label(f).capitalize()} ({f.rating}): {f.comment}" for f in weak)
+            # the weak dimensions by name, and the weakest one's remark; "what to work on" gives them all
+            text += " Work on: " + ", ".join(f"{_label(f)} ({f.rating})" for f in weak) + f" — {weak[0].comment}"
         self.weakest = weak
         return Finding("overall", text, evidence=[e for f in rated for e in f.evidence[:1]], rating=value)
 
