@@ -77,10 +77,9 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, reason: str, progres
         if progress:
             progress(len(segments), max(total, len(segments)))
     described = engine.describe()
-    notes = [engine.heard_note()] if hasattr(engine, "heard_note") else []
     return Report(
         file=str(path), duration_s=round(segments[-1].end_s if segments else info.duration_s, 3),
         engine=engine.name, engine_reason=reason, rubric=rubric.name, segments=segments,
         model=described.get("model"), device=described.get("device"),
-        elapsed_s=round(time.perf_counter() - started, 3), notes=notes,
+        elapsed_s=round(time.perf_counter() - started, 3), notes=[engine.heard_note()],
     )

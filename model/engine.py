@@ -21,5 +21,8 @@ class Engine(Protocol):
     def describe(self) -> dict[str, str]:
         """What the report header shows: {"model": ..., "device": ...}."""
 
+    def heard_note(self) -> str:
+        """What the engine really took in, for the report's notes (never claim more than that)."""
+
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
         """One Answer per rubric question, each with the remarks (and evidence) behind it."""

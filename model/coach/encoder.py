@@ -11,7 +11,6 @@ import torch
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
-from model.audio import constants as C
 from model.coach.config import EncoderConfig
 
 
@@ -64,6 +63,3 @@ class AudioEncoder(nn.Module):
         x = self.vit.blocks(x)
         return x[:, self.vit.num_prefix_tokens :]
 
-
-def windows_per_chunk() -> int:
-    return C.WINDOWS_PER_CHUNK

@@ -131,10 +131,6 @@ class LLaQo(nn.Module):
         )
         return [self.llm_tok.decode(row.tolist()) if b > 0 else "" for row, b in zip(out, budgets)]
 
-    def forward_loss(self, embeds: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced loss for training; labels are -100 where no answer token is."""
-        return self.llm(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
-
 
 class RowBudget(StoppingCriteria):
     """Stops row i once it has generated budgets[i] tokens (works for greedy and beam search, whose

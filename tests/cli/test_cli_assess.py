@@ -3,7 +3,6 @@
 import json
 
 import jsonschema
-import pytest
 
 from rubric.render import load_report_schema
 

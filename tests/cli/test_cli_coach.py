@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from llaqo_cli.app import app
 
 FAST = ("--fast", "--max-length", "40", "--device", "cpu")
 COMMANDS = ["assess", "ask", "convert", "download", "record"]

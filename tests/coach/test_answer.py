@@ -75,7 +75,6 @@ def test_each_row_keeps_its_own_length_budget(coach, chunks):
 
 def test_pinned_greedy_output_for_the_seeded_fixture(coach, chunks):
     """Guards the whole path (front end → encoder → Q-Former → LLM) against silent changes."""
-    gen = GenerationConfig(num_beams=1, max_length=24)
     audio = coach.encode(chunks)
     aligned = coach.align(audio[0], [QUESTIONS[0]] * 4).reshape(1, 4, 32, 64)
     embeds, mask, lengths = coach.llm_inputs(coach.audio_prefix(coach.select_queries(aligned[:, :1])), [QUESTIONS[0]])

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from model.coach.build import choose_placement, load_coach, trainable_state
-from model.coach.checkpoints import bundle, released
+from model.coach.checkpoints import released
 from model.coach.checkpoints.keymap import ours_to_released, released_to_ours, rename
 from model.coach.convert import convert_released
 from model.errors import CheckpointError

@@ -7,7 +7,6 @@ import io
 import os
 import subprocess
 import sys
-import wave
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
