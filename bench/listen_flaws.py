@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from model.audio.chunks import iter_segments  # noqa: E402
-from model.listen.engine import ListenEngine, SegmentFindings  # noqa: E402
-from model.listen.notes import Transcription  # noqa: E402
-from rubric.schema import load_rubric  # noqa: E402
+from llaqo.model.audio.chunks import iter_segments  # noqa: E402
+from llaqo.model.listen.engine import ListenEngine, SegmentFindings  # noqa: E402
+from llaqo.model.listen.notes import Transcription  # noqa: E402
+from llaqo.rubric.schema import load_rubric  # noqa: E402
 from tests.fixtures.piano import can_render, render  # noqa: E402
 from tests.listen import performances as P  # noqa: E402
 from tests.listen.scoring import note_f1  # noqa: E402

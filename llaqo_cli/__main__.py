@@ -1,3 +1,3 @@
-from llaqo_cli.app import main
+from llaqo.app import main
 
 main()

@@ -15,7 +15,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from llaqo_cli import ask, assess, convert, download, record
+    from llaqo import ask, assess, convert, download, record
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from llaqo_cli.assess import DeviceOpt, DtypeOpt, FastOpt, MaxLenOpt, ModelOpt, ModeOpt
-from llaqo_cli.errors import error_boundary
+from llaqo.assess import DeviceOpt, DtypeOpt, FastOpt, MaxLenOpt, ModelOpt, ModeOpt
+from llaqo.errors import error_boundary
 
 
 def ask(
@@ -31,9 +31,9 @@ def ask(
     """
     import json
 
-    from model.assess import EngineOptions
-    from model.coach.ask import ask_file
-    from rubric.render.common import span_text
+    from llaqo.model.assess import EngineOptions
+    from llaqo.model.coach.ask import ask_file
+    from llaqo.rubric.render.common import span_text
 
     with error_boundary():
         opts = EngineOptions("coach", model, device, dtype, fast, mode, max_length)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from llaqo_cli.errors import error_boundary
+from llaqo.errors import error_boundary
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -82,7 +82,7 @@ def run_assessment(
     transcriber: str = "auto",
 ) -> int:
     """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
-    from model.assess import EngineOptions, build_engine, read_rubric
+    from llaqo.model.assess import EngineOptions, build_engine, read_rubric
 
     with error_boundary():
         the_rubric = read_rubric(rubric)
@@ -92,7 +92,7 @@ def run_assessment(
         try:
             _emit(reports, failures, json_out, markdown, html, explain)
         except OSError as e:
-            from model.errors import LlaqoError
+            from llaqo.model.errors import LlaqoError
 
             raise LlaqoError(f"{e.filename or 'output'}: cannot write the report ({e.strerror})") from None
     return 1 if failures else 0
@@ -102,8 +102,8 @@ def _assess_all(files, rubric, engine, reason):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from model.assess import assess_file
-    from model.errors import LlaqoError
+    from llaqo.model.assess import assess_file
+    from llaqo.model.errors import LlaqoError
 
     reports, failures = [], []
     err = Console(stderr=True)
@@ -125,7 +125,7 @@ def _assess_all(files, rubric, engine, reason):
 def _emit(reports, failures, json_out, markdown, html, explain) -> None:
     from rich.console import Console
 
-    from rubric.render import render_terminal_many, reports_to_html, reports_to_json, reports_to_markdown, write_json
+    from llaqo.rubric.render import render_terminal_many, reports_to_html, reports_to_json, reports_to_markdown, write_json
 
     if json_out is not None:
         write_json(reports_to_json(reports, failures), json_out)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from llaqo_cli.errors import error_boundary
+from llaqo.errors import error_boundary
 
 
 def convert(
@@ -23,8 +23,8 @@ def convert(
       llaqo convert ckpts/ ckpts/bundle
       llaqo ask take.wav "How clean is the attack?" --model ckpts/bundle
     """
-    from model.coach.convert import convert_released
-    from model.errors import ConfigError
+    from llaqo.model.coach.convert import convert_released
+    from llaqo.model.errors import ConfigError
 
     with error_boundary():
         if mode not in ("compat", "full"):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from llaqo_cli.errors import error_boundary
+from llaqo.errors import error_boundary
 
 
 def download(
@@ -22,8 +22,8 @@ def download(
       llaqo download                 # into ./ckpts
       llaqo download --to /data/llaqo && export LLAQO_MODEL=/data/llaqo
     """
-    from model.coach.checkpoints.bundle import is_bundle
-    from model.coach.convert import convert_released, download_released
+    from llaqo.model.coach.checkpoints.bundle import is_bundle
+    from llaqo.model.coach.convert import convert_released, download_released
 
     with error_boundary():
         layout = download_released(to)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
-from llaqo_cli.assess import (
+from llaqo.assess import (
     DeviceOpt,
     EngineOpt,
     ExplainOpt,
@@ -27,13 +27,13 @@ from llaqo_cli.assess import (
     TranscriberOpt,
     run_assessment,
 )
-from llaqo_cli.errors import error_boundary, fail
+from llaqo.errors import error_boundary, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.live import Live
 
-    from model.audio.mic import InputDevice, Level, Take
+    from llaqo.model.audio.mic import InputDevice, Level, Take
 
 METER_FLOOR_DB = -60.0  # the left end of the level bar
 METER_WIDTH = 30
@@ -99,7 +99,7 @@ def _record(spec: str | None, out: Path | None, seconds: float | None) -> Take:
     """The one core call, with Ctrl-C and Enter wired to its stop event and the meter drawn on stderr."""
     from rich.console import Console
 
-    from model.audio.mic import record_take
+    from llaqo.model.audio.mic import record_take
 
     console = Console(stderr=True, soft_wrap=True)
     stop, finished = threading.Event(), threading.Event()
@@ -222,7 +222,7 @@ def _print_summary(console: Console, take: Take) -> None:
 
 
 def _print_inputs() -> None:
-    from model.audio.mic import list_inputs, pick_input
+    from llaqo.model.audio.mic import list_inputs, pick_input
 
     inputs = list_inputs()
     pick_input(None, inputs)  # no inputs at all is the same one-line error as for recording

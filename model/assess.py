@@ -7,13 +7,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.audio.chunks import count_segments, iter_segments
-from model.audio.io import probe
-from model.engine import Engine, Progress
-from model.errors import CheckpointError, ConfigError
-from rubric.report import Report, Segment
-from rubric.schema import Rubric, RubricError, load_rubric
-from rubric.summary import aggregate
+from llaqo.model.audio.chunks import count_segments, iter_segments
+from llaqo.model.audio.io import probe
+from llaqo.model.engine import Engine, Progress
+from llaqo.model.errors import CheckpointError, ConfigError
+from llaqo.rubric.report import Report, Segment
+from llaqo.rubric.schema import Rubric, RubricError, load_rubric
+from llaqo.rubric.summary import aggregate
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
     if opts.engine not in ("auto", "coach", "listen"):
         raise ConfigError(f"unknown engine {opts.engine!r}", "use auto, coach or listen")
     if opts.engine != "listen":
-        from model.coach.locate import find_model
+        from llaqo.model.coach.locate import find_model
 
         folder, why = find_model(opts.model)
         if folder is not None:
@@ -51,14 +51,14 @@ def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
         reason = f"listening engine: {why}"
     else:
         reason = "listening engine: asked for with --engine listen"
-    from model.listen.engine import ListenEngine
+    from llaqo.model.listen.engine import ListenEngine
 
     return ListenEngine(reference=opts.reference, device=opts.device, transcriber=opts.transcriber), reason
 
 
 def _coach(folder: Path, opts: EngineOptions) -> Engine:
-    from model.coach.build import choose_placement, load_coach
-    from model.coach.engine import CoachEngine
+    from llaqo.model.coach.build import choose_placement, load_coach
+    from llaqo.model.coach.engine import CoachEngine
 
     placement = choose_placement(opts.device, opts.dtype)
     model = load_coach(folder, placement, mode=opts.mode)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from model.audio.chunks import AudioSegment
-from rubric.report import Answer
-from rubric.schema import Rubric
+from llaqo.model.audio.chunks import AudioSegment
+from llaqo.rubric.report import Answer
+from llaqo.rubric.schema import Rubric
 
 Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rubric.schema import Question
+    from llaqo.rubric.schema import Question
 
 Value = int | str | None  # a rating / difficulty (int), a technique class (str), or not followed (None)
 

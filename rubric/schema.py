@@ -92,7 +92,7 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
 
 def _read_rubric_text(name_or_path: str) -> tuple[str, str]:
     if name_or_path in SHIPPED:
-        shipped = resources.files("rubric") / "rubrics" / f"{name_or_path}.yaml"
+        shipped = resources.files("llaqo.rubric") / "rubrics" / f"{name_or_path}.yaml"
         return f"{name_or_path}.yaml", shipped.read_text(encoding="utf-8")
     path = Path(name_or_path)
     if not path.is_file():

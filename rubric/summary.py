@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, replace
 from typing import Any
 
-from rubric.report import Answer, Remark, Report
+from llaqo.rubric.report import Answer, Remark, Report
 
 SCHEMA_VERSION = "1.0"
 VALUED_KINDS = ("rating", "difficulty", "technique")

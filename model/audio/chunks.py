@@ -9,8 +9,8 @@ from typing import Iterator
 
 import numpy as np
 
-from model.audio import constants as C
-from model.audio.io import iter_blocks, probe
+from llaqo.model.audio import constants as C
+from llaqo.model.audio.io import iter_blocks, probe
 
 
 @dataclass

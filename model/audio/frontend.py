@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torchaudio
 
-from model.audio import constants as C
+from llaqo.model.audio import constants as C
 
 
 def to_model_rate(samples: np.ndarray | torch.Tensor, rate: int) -> torch.Tensor:

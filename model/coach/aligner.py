@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from transformers import InstructBlipQFormerConfig, InstructBlipQFormerModel
 
-from model.coach.config import AlignerConfig
+from llaqo.model.coach.config import AlignerConfig
 
 
 def qformer_config(cfg: AlignerConfig, encoder_width: int) -> InstructBlipQFormerConfig:

@@ -12,8 +12,8 @@ from typing import Callable
 
 import torch
 
-from model.coach.config import GenerationConfig
-from model.coach.llaqo import LLaQo
+from llaqo.model.coach.config import GenerationConfig
+from llaqo.model.coach.llaqo import LLaQo
 
 
 @dataclass(frozen=True)

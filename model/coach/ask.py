@@ -10,12 +10,12 @@ from pathlib import Path
 
 import torch
 
-from model.assess import EngineOptions, build_engine
-from model.audio import constants as C
-from model.audio.chunks import iter_segments
-from model.audio.frontend import chunk_features
-from model.audio.io import probe
-from model.coach.answer import Ask, answer
+from llaqo.model.assess import EngineOptions, build_engine
+from llaqo.model.audio import constants as C
+from llaqo.model.audio.chunks import iter_segments
+from llaqo.model.audio.frontend import chunk_features
+from llaqo.model.audio.io import probe
+from llaqo.model.coach.answer import Ask, answer
 
 
 def ask_file(path: Path, question: str, opts: EngineOptions, chunks_per_batch: int = 4) -> list[tuple[float, float, str]]:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import torch
 
-from model.coach.checkpoints import bundle, released
-from model.coach.config import CoachConfig
-from model.coach.llaqo import LLaQo
-from model.coach.llm import load_llm
-from model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
-from model.errors import CheckpointError, DeviceError
+from llaqo.model.coach.checkpoints import bundle, released
+from llaqo.model.coach.config import CoachConfig
+from llaqo.model.coach.llaqo import LLaQo
+from llaqo.model.coach.llm import load_llm
+from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
+from llaqo.model.errors import CheckpointError, DeviceError
 
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from model.audio import constants as C
+from llaqo.model.audio import constants as C
 
 HEAD_DIM = 64
 

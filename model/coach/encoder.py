@@ -11,7 +11,7 @@ import torch
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
-from model.coach.config import EncoderConfig
+from llaqo.model.coach.config import EncoderConfig
 
 
 class AudioEncoder(nn.Module):

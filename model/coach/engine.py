@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from model.audio import constants as C
-from model.audio.chunks import AudioSegment
-from model.audio.frontend import chunk_features
-from model.coach.answer import Ask, answer
-from model.coach.llaqo import LLaQo
-from rubric.parse import remark_from_text
-from rubric.report import Answer
-from rubric.schema import Question, Rubric
+from llaqo.model.audio import constants as C
+from llaqo.model.audio.chunks import AudioSegment
+from llaqo.model.audio.frontend import chunk_features
+from llaqo.model.coach.answer import Ask, answer
+from llaqo.model.coach.llaqo import LLaQo
+from llaqo.rubric.parse import remark_from_text
+from llaqo.rubric.report import Answer
+from llaqo.rubric.schema import Question, Rubric
 
 
 class CoachEngine:

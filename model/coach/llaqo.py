@@ -19,10 +19,10 @@ from transformers import (
     StoppingCriteriaList,
 )
 
-from model.coach.aligner import Aligner
-from model.coach.config import CoachConfig, GenerationConfig
-from model.coach.encoder import AudioEncoder
-from model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
+from llaqo.model.coach.aligner import Aligner
+from llaqo.model.coach.config import CoachConfig, GenerationConfig
+from llaqo.model.coach.encoder import AudioEncoder
+from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
 
 
 class LLaQo(nn.Module):

@@ -16,7 +16,7 @@ from pathlib import Path
 import sentencepiece as spm
 import torch
 
-from model.errors import CheckpointError
+from llaqo.model.errors import CheckpointError
 
 
 class LlmTokenizer:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, mmss
-from model.listen.score import ScoreNote, load_score
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, mmss
+from llaqo.model.listen.score import ScoreNote, load_score
+from llaqo.rubric.report import Evidence
 
 TEMPO_WINDOW_BEATS = 4.0
 LATE_EARLY_S = 0.06  # a matched onset this far from the local tempo line is reported

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from model.listen.notes import NoteColumns, Transcription
+from llaqo.model.listen.notes import NoteColumns, Transcription
 
 CHORD_S = 0.06  # onsets closer than this to a chord's first onset belong to it
 HAND_WINDOW_S = 4.0

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import ConfigError
-from model.listen.fast_transcribe import fast_backend_missing
+from llaqo.model.errors import ConfigError
+from llaqo.model.listen.fast_transcribe import fast_backend_missing
 
 TRANSCRIBERS = ("auto", "fast", "accurate")
 NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")  # one folder per GPU while the driver is loaded

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding
+from llaqo.rubric.report import Evidence
 
 FEATURES = {  # name: (easy, hard, weight, unit)
     "note_rate": (1.5, 14.0, 0.35, "notes/s"),

@@ -11,16 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from model.audio.chunks import AudioSegment
-from model.listen import difficulty as difficulty_mod
-from model.listen import rating, technique as technique_mod
-from model.listen.analysis import Analysis
-from model.listen.backends import TranscriberChoice, choose_transcriber
-from model.listen.measures import articulation, dynamics, hands, pedal, timing, tonality
-from model.listen.measures.base import Finding
-from model.listen.notes import Transcription
-from rubric.report import Answer, Remark
-from rubric.schema import Question, Rubric
+from llaqo.model.audio.chunks import AudioSegment
+from llaqo.model.listen import difficulty as difficulty_mod
+from llaqo.model.listen import rating, technique as technique_mod
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.backends import TranscriberChoice, choose_transcriber
+from llaqo.model.listen.measures import articulation, dynamics, hands, pedal, timing, tonality
+from llaqo.model.listen.measures.base import Finding
+from llaqo.model.listen.notes import Transcription
+from llaqo.rubric.report import Answer, Remark
+from llaqo.rubric.schema import Question, Rubric
 
 MEASURES: dict[str, Callable[[Analysis], Finding]] = {
     "tempo": timing.tempo,
@@ -121,7 +121,7 @@ class ListenEngine:
         self._transcriber = None
         self.follower = None
         if reference is not None:
-            from model.listen.align import ScoreFollower
+            from llaqo.model.listen.align import ScoreFollower
 
             self.follower = ScoreFollower.from_file(Path(reference))
 
@@ -135,17 +135,17 @@ class ListenEngine:
         if self.choice.kind == "accurate" and self.choice.auto and self.device == "auto":
             import torch
 
-            from model.listen.fast_transcribe import fast_backend_missing
+            from llaqo.model.listen.fast_transcribe import fast_backend_missing
 
             if not torch.cuda.is_available() and fast_backend_missing() is None:
                 self.choice = TranscriberChoice(
                     "fast", "auto: an NVIDIA driver is loaded but torch cannot use the GPU, so basic-pitch's "
                     "ONNX model (fast on a CPU)", auto=True)
         if self.choice.kind == "fast":
-            from model.listen.fast_transcribe import FastTranscriber
+            from llaqo.model.listen.fast_transcribe import FastTranscriber
 
             return FastTranscriber()
-        from model.listen.transcribe import Transcriber
+        from llaqo.model.listen.transcribe import Transcriber
 
         return Transcriber(self.device)
 
@@ -157,7 +157,7 @@ class ListenEngine:
         if self._transcriber is not None:
             return self._transcriber.describe(), str(self._transcriber.device)
         if self.choice.kind == "fast":
-            from model.listen.fast_transcribe import NAME
+            from llaqo.model.listen.fast_transcribe import NAME
 
             return NAME, "cpu"
         import torch

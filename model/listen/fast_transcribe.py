@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model.errors import ConfigError
-from model.listen.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
-from model.listen.note_creation import posteriors_to_notes
-from model.listen.notes import SIGNAL_RATE, Note, Transcription
+from llaqo.model.errors import ConfigError
+from llaqo.model.listen.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
+from llaqo.model.listen.note_creation import posteriors_to_notes
+from llaqo.model.listen.notes import SIGNAL_RATE, Note, Transcription
 
 MODEL_RATE = 22_050  # Hz
 HOP = 256  # samples per frame

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, span_text, spans_where
-from model.listen.measures.pedal import no_pedal_evidence
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, span_text, spans_where
+from llaqo.model.listen.measures.pedal import no_pedal_evidence
+from llaqo.rubric.report import Evidence
 
 CLASSES = ("Scales", "Arpeggios", "Ornaments", "Repeated notes", "Double notes", "Octaves", "Staccato")
 

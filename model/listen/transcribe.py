@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
-from model.listen.viterbi import decode_intervals
+from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
+from llaqo.model.listen.viterbi import decode_intervals
 
 MODEL_RATE = 44_100  # Hz, what transkun 2.0 was trained on
 WINDOW_S = 16.0  # its training segment length
@@ -54,7 +54,7 @@ class Transcriber:
 
     def __init__(self, device: str = "auto", quantize: bool = True, threads: int | None = None,
                  overlap_s: float = MIN_OVERLAP_S):
-        from model.listen.transkun_fast import load_transkun
+        from llaqo.model.listen.transkun_fast import load_transkun
 
         self.overlap_s = overlap_s
         if threads:
@@ -86,7 +86,7 @@ class Transcriber:
         at its training length — at 15.65 s or 18 s it misses more than half the notes (measured)."""
         from transkun.Util import makeFrame
 
-        from model.listen.transkun_fast import window_scores
+        from llaqo.model.listen.transkun_fast import window_scores
 
         model = self.model
         a = round(offset_s * MODEL_RATE)

@@ -4,16 +4,16 @@ Each takes the Report an engine filled and never changes it; all of them read th
 summary (rubric.summary), so the terminal, the page and the JSON always agree.
 """
 
-from rubric.render.html import report_to_html, reports_to_html
-from rubric.render.json_report import (
+from llaqo.rubric.render.html import report_to_html, reports_to_html
+from llaqo.rubric.render.json_report import (
     load_report_schema,
     report_to_json,
     reports_to_dict,
     reports_to_json,
     write_json,
 )
-from rubric.render.markdown import report_to_markdown, reports_to_markdown
-from rubric.render.terminal import render_terminal, render_terminal_many
+from llaqo.rubric.render.markdown import report_to_markdown, reports_to_markdown
+from llaqo.rubric.render.terminal import render_terminal, render_terminal_many
 
 __all__ = [
     "load_report_schema",

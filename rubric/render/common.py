@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rubric.report import Evidence, Report
-from rubric.summary import aggregate, take_answers
+from llaqo.rubric.report import Evidence, Report
+from llaqo.rubric.summary import aggregate, take_answers
 
 FULL, EMPTY = "█", "░"
 MAX_BAR_CELLS = 12  # a wider scale is drawn on 10 cells

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Iterable
 
-from rubric.render.common import (
+from llaqo.rubric.render.common import (
     DimensionRow,
     dimension_rows,
     distinct_comments,
@@ -20,9 +20,9 @@ from rubric.render.common import (
     spans_brief,
     split_overall,
 )
-from rubric.render.svg import rating_colour, timeline_svg
-from rubric.report import Report
-from rubric.summary import summarize
+from llaqo.rubric.render.svg import rating_colour, timeline_svg
+from llaqo.rubric.report import Report
+from llaqo.rubric.summary import summarize
 
 VISIBLE_COMMENTS = 3  # more are folded into a <details> element
 

@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-from rubric.report import Report
-from rubric.summary import SCHEMA_VERSION, build_report_dict
+from llaqo.rubric.report import Report
+from llaqo.rubric.summary import SCHEMA_VERSION, build_report_dict
 
 
 def reports_to_dict(reports: Iterable[Report], failures: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
@@ -50,4 +50,4 @@ def write_json(text: str, destination: str | Path, stdout: Any = None) -> None:
 
 def load_report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) every document written here satisfies."""
-    return json.loads((resources.files("rubric") / "report.schema.json").read_text(encoding="utf-8"))
+    return json.loads((resources.files("llaqo.rubric") / "report.schema.json").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from rubric.render.common import (
+from llaqo.rubric.render.common import (
     DimensionRow,
     comment_text,
     dimension_rows,
@@ -21,8 +21,8 @@ from rubric.render.common import (
     split_overall,
     timeline,
 )
-from rubric.report import Report
-from rubric.summary import summarize
+from llaqo.rubric.report import Report
+from llaqo.rubric.summary import summarize
 
 
 def report_to_markdown(report: Report, explain: bool = False) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from rubric.render.common import clock, rating_fraction, span_text
-from rubric.report import Answer, Report
+from llaqo.rubric.render.common import clock, rating_fraction, span_text
+from llaqo.rubric.report import Answer, Report
 
 WIDTH = 960
 LABEL_W = 130  # room for the lane labels on the left

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rubric.render.common import (
+from llaqo.rubric.render.common import (
     DimensionRow,
     comment_text,
     dimension_rows,
@@ -28,8 +28,8 @@ from rubric.render.common import (
     split_overall,
     timeline,
 )
-from rubric.report import Report
-from rubric.summary import summarize
+from llaqo.rubric.report import Report
+from llaqo.rubric.summary import summarize
 
 
 def render_terminal(report: Report, console: Console, explain: bool = False) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from llaqo_cli.app import app
+from llaqo.app import app
 from tests.coach.conftest import released_dir, tone_take  # noqa: F401  (shared fixtures)
 
 

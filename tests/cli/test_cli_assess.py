@@ -4,7 +4,7 @@ import json
 
 import jsonschema
 
-from rubric.render import load_report_schema
+from llaqo.rubric.render import load_report_schema
 
 FAST = ("--fast", "--max-length", "40", "--device", "cpu")
 
@@ -47,7 +47,7 @@ def test_a_broken_teachers_rubric_is_one_line(run, released_dir, takes, tmp_path
 def test_no_model_means_the_listening_engine_and_the_report_says_why(run, takes, tmp_path, monkeypatch):
     monkeypatch.delenv("LLAQO_MODEL", raising=False)
     monkeypatch.chdir(tmp_path)  # no ckpts/ here
-    from model.coach import locate
+    from llaqo.model.coach import locate
 
     monkeypatch.setattr(locate, "PACKAGE_CKPTS", tmp_path / "nothing")
     result = run("assess", takes["a"], takes["b"], "--rubric", "quick", "--json", "-")

@@ -18,7 +18,7 @@ def test_every_command_has_help_with_examples(run, command):
 
 
 def test_help_does_not_import_torch():
-    code = "import sys; from llaqo_cli.app import main; sys.argv=['llaqo','--help']\ntry: main()\nexcept SystemExit: pass\nprint('torch' in sys.modules)"
+    code = "import sys; from llaqo.app import main; sys.argv=['llaqo','--help']\ntry: main()\nexcept SystemExit: pass\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import huggingface_hub
 import pytest
 
-from model.coach.convert import BERT_REPO, RELEASED_REPO
+from llaqo.model.coach.convert import BERT_REPO, RELEASED_REPO
 
 
 @pytest.fixture

@@ -27,14 +27,14 @@ def released_copy(released_dir, tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def coach(released_dir):
-    from model.coach.build import choose_placement, load_coach
+    from llaqo.model.coach.build import choose_placement, load_coach
 
     return load_coach(released_dir, choose_placement("cpu"))
 
 
 @pytest.fixture(scope="session")
 def coach_full(released_dir):
-    from model.coach.build import choose_placement, load_coach
+    from llaqo.model.coach.build import choose_placement, load_coach
 
     return load_coach(released_dir, choose_placement("cpu"), mode="full")
 

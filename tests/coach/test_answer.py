@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from model.audio.frontend import chunk_features
-from model.audio.io import read_audio
-from model.coach.answer import Ask, Row, answer
-from model.coach.config import GenerationConfig
+from llaqo.model.audio.frontend import chunk_features
+from llaqo.model.audio.io import read_audio
+from llaqo.model.coach.answer import Ask, Row, answer
+from llaqo.model.coach.config import GenerationConfig
 from tests.coach.conftest import SHORT
 
 QUESTIONS = [
@@ -109,8 +109,8 @@ def test_tokenizers(coach):
 
 
 def test_question_generation_settings_and_fast(coach):
-    from model.coach.engine import CoachEngine
-    from rubric.schema import load_rubric
+    from llaqo.model.coach.engine import CoachEngine
+    from llaqo.rubric.schema import load_rubric
 
     verbal = load_rubric("full").question("legato.verbal")
     assert verbal.generation == {"repetition_penalty": 8.0, "length_penalty": 1.2}

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.audio import constants as C
-from model.audio.chunks import AudioSegment, count_segments, iter_segments
-from model.audio.frontend import chunk_features, fbank, normalise, to_model_rate
+from llaqo.model.audio import constants as C
+from llaqo.model.audio.chunks import AudioSegment, count_segments, iter_segments
+from llaqo.model.audio.frontend import chunk_features, fbank, normalise, to_model_rate
 from tests.coach.conftest import tone_take
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from model.assess import EngineOptions
-from model.coach.ask import ask_file
-from rubric.parse import parse_rating
+from llaqo.model.assess import EngineOptions
+from llaqo.model.coach.ask import ask_file
+from llaqo.rubric.parse import parse_rating
 
 CKPTS = os.environ.get("LLAQO_CKPTS")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "etude.flac"

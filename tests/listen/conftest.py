@@ -24,13 +24,13 @@ def transcribers():
     def get(kind: str):
         if kind not in built:
             if kind == "fast":
-                from model.listen.fast_transcribe import FastTranscriber, fast_backend_missing
+                from llaqo.model.listen.fast_transcribe import FastTranscriber, fast_backend_missing
 
                 if fast_backend_missing():
                     pytest.skip(fast_backend_missing())
                 built[kind] = FastTranscriber()
             else:
-                from model.listen.transcribe import Transcriber
+                from llaqo.model.listen.transcribe import Transcriber
 
                 built[kind] = Transcriber()
         return built[kind]
@@ -68,7 +68,7 @@ def rendered(tmp_path_factory):
 @pytest.fixture(scope="session")
 def heard(rendered, transcribers):
     """heard(name, kind="fast") → (notes rendered, Transcription by that transcriber)."""
-    from model.audio.io import read_audio
+    from llaqo.model.audio.io import read_audio
 
     cache: dict[tuple[str, str], tuple] = {}
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from model.errors import ConfigError
-from model.listen.align import ScoreFollower
-from model.listen.analysis import Analysis
-from model.listen.measures import timing
-from model.listen.score import load_score
+from llaqo.model.errors import ConfigError
+from llaqo.model.listen.align import ScoreFollower
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures import timing
+from llaqo.model.listen.score import load_score
 from tests.fixtures.piano import write_midi
 from tests.listen import performances as P
 from tests.listen.test_measures import as_heard

@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from model.errors import ConfigError
-from model.listen import backends
-from model.listen.backends import choose_transcriber
-from model.listen.engine import ListenEngine
-from model.listen.fast_transcribe import find_model_file
+from llaqo.model.errors import ConfigError
+from llaqo.model.listen import backends
+from llaqo.model.listen.backends import choose_transcriber
+from llaqo.model.listen.engine import ListenEngine
+from llaqo.model.listen.fast_transcribe import find_model_file
 
 MISSING = "basic-pitch's model file is not installed (pip install --no-deps basic-pitch==0.4.0)"
 
@@ -71,7 +71,7 @@ def test_driver_without_a_usable_gpu_falls_back_to_the_fast_transcriber(machine)
 
     if torch.cuda.is_available():
         pytest.skip("this machine's GPU is usable")
-    from model.listen import fast_transcribe
+    from llaqo.model.listen import fast_transcribe
 
     if fast_transcribe.fast_backend_missing():
         pytest.skip(fast_transcribe.fast_backend_missing())

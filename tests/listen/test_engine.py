@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from model.audio.chunks import AudioSegment
-from model.listen.engine import ListenEngine
-from rubric.schema import Question, Rubric, load_rubric
+from llaqo.model.audio.chunks import AudioSegment
+from llaqo.model.listen.engine import ListenEngine
+from llaqo.rubric.schema import Question, Rubric, load_rubric
 from tests.listen import performances as P
 from tests.listen.test_measures import as_heard
 
@@ -36,7 +36,7 @@ def test_free_question_is_answered_honestly():
 
 @pytest.mark.parametrize("kind,model", [("fast", "basic-pitch"), ("accurate", "transkun")])
 def test_engine_on_audio_segment(rendered, transcribers, kind, model):
-    from model.audio.io import read_audio
+    from llaqo.model.audio.io import read_audio
 
     engine = ListenEngine(transcriber=kind)
     engine._transcriber = transcribers(kind)  # the session's model, loaded once

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.listen import fast_transcribe as F
-from model.listen import levels as L
-from model.listen.note_creation import MIN_NOTE_FRAMES, inferred_onsets, posteriors_to_notes
+from llaqo.model.listen import fast_transcribe as F
+from llaqo.model.listen import levels as L
+from llaqo.model.listen.note_creation import MIN_NOTE_FRAMES, inferred_onsets, posteriors_to_notes
 
 KEY = 40  # column of MIDI 61
 REPO = Path(__file__).resolve().parents[2]
@@ -122,9 +122,9 @@ def test_fast_path_imports_no_torch():
     code = """
 import sys
 import numpy as np
-from model.audio.chunks import AudioSegment
-from model.listen.engine import ListenEngine
-from rubric.schema import load_rubric
+from llaqo.model.audio.chunks import AudioSegment
+from llaqo.model.listen.engine import ListenEngine
+from llaqo.rubric.schema import load_rubric
 engine = ListenEngine(transcriber="fast")
 t = np.arange(4 * 44100) / 44100
 x = np.stack([0.2 * np.sin(2 * np.pi * 440 * t), 0.2 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32)

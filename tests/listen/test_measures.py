@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from model.listen.engine import MEASURES, SegmentFindings
-from model.listen.notes import Note, Transcription
-from model.listen.rating import RULES
+from llaqo.model.listen.engine import MEASURES, SegmentFindings
+from llaqo.model.listen.notes import Note, Transcription
+from llaqo.model.listen.rating import RULES
 from tests.listen import performances as P
 
 RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.listen.engine import SegmentFindings
+from llaqo.model.listen.engine import SegmentFindings
 from tests.listen import performances as P
 from tests.listen.test_measures import as_heard
 

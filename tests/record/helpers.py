@@ -16,7 +16,7 @@ HEADER_BYTES = 44  # the canonical PCM WAV header the recorder writes
 
 def llaqo(*args: str) -> list[str]:
     """The command line that runs the real `llaqo` entry point in a child process."""
-    return [sys.executable, "-m", "llaqo_cli", *args]
+    return [sys.executable, "-m", "llaqo", *args]
 
 
 def start_recorder(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen:

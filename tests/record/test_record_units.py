@@ -14,10 +14,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model.audio import mic
-from model.audio.mic import InputDevice, pick_input
-from model.audio.take_file import DiskFullError, TakeWriter, default_take_path
-from model.errors import DeviceError, RecordingError
+from llaqo.model.audio import mic
+from llaqo.model.audio.mic import InputDevice, pick_input
+from llaqo.model.audio.take_file import DiskFullError, TakeWriter, default_take_path
+from llaqo.model.errors import DeviceError, RecordingError
 from tests.record.helpers import header_frames, llaqo, read_valid_take
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,6 +225,6 @@ def test_record_help_shows_examples():
 
 
 def test_the_record_module_loads_no_heavy_library():
-    code = "import sys, llaqo_cli.record; print(sorted({'torch', 'numpy', 'sounddevice'} & set(sys.modules)))"
+    code = "import sys, llaqo.record; print(sorted({'torch', 'numpy', 'sounddevice'} & set(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rubric.parse import remark_from_text
-from rubric.report import Answer, Evidence, Report, Segment
-from rubric.schema import load_rubric
+from llaqo.rubric.parse import remark_from_text
+from llaqo.rubric.report import Answer, Evidence, Report, Segment
+from llaqo.rubric.schema import load_rubric
 
 SEGMENT_S = 40.0
 WINDOW_S = 10.24

@@ -8,7 +8,7 @@ import json
 import jsonschema
 import pytest
 
-from rubric.render.json_report import load_report_schema, report_to_json, reports_to_dict, reports_to_json, write_json
+from llaqo.rubric.render.json_report import load_report_schema, report_to_json, reports_to_dict, reports_to_json, write_json
 
 
 

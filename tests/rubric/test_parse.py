@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rubric.parse import parse_rating, parse_technique, parse_value, remark_from_text
-from rubric.schema import load_rubric
+from llaqo.rubric.parse import parse_rating, parse_technique, parse_value, remark_from_text
+from llaqo.rubric.schema import load_rubric
 
 FULL = load_rubric("full")
 

@@ -8,7 +8,7 @@ import xml.dom.minidom
 
 from rich.console import Console
 
-from rubric.render import (
+from llaqo.rubric.render import (
     render_terminal,
     render_terminal_many,
     report_to_html,
@@ -16,7 +16,7 @@ from rubric.render import (
     reports_to_html,
     reports_to_markdown,
 )
-from rubric.render.common import clock, rating_bar, spans_brief
+from llaqo.rubric.render.common import clock, rating_bar, spans_brief
 
 
 LABELS = ["Legato", "Note values", "Hand balance", "Dynamics", "Overall"]

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from rubric.schema import KINDS, TECHNIQUE_CLASSES, RubricError, load_rubric
+from llaqo.rubric.schema import KINDS, TECHNIQUE_CLASSES, RubricError, load_rubric
 
 SHIPPED = ["full", "quick"]
 RATING_TAIL = " on a scale of 1 to 6, 1 is the worst and 6 is the best, use the full scale as much as possible. "

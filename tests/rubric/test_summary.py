@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rubric.report import Answer, Remark, Report, Segment
-from rubric.summary import aggregate, aggregate_report, heard_ranges, summarize, take_answers
+from llaqo.rubric.report import Answer, Remark, Report, Segment
+from llaqo.rubric.summary import aggregate, aggregate_report, heard_ranges, summarize, take_answers
 
 
 def answer(kind: str, values, texts=None, qid="q") -> Answer:

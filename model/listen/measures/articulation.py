@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
-from model.listen.measures.pedal import no_pedal_evidence
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from llaqo.model.listen.measures.pedal import no_pedal_evidence
+from llaqo.rubric.report import Evidence
 
 LEGATO_BAND = (0.95, 1.25)  # ratios in here are even legato
 MAX_STEP_S = 1.0  # a longer gap between two notes of a line ends a phrase: not judged

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rubric.report import Evidence
+from llaqo.rubric.report import Evidence
 
 
 @dataclass(frozen=True)

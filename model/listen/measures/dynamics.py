@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from llaqo.rubric.report import Evidence
 
 SMOOTH_S = 0.75  # the loudness curve is the line's velocity averaged over ±this
 JUMP = 22  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
+from llaqo.rubric.report import Evidence
 
 BALANCE_WINDOW_S = 4.0  # the balance is also read window by window, to say where it tips
 TOGETHER = (0.4, 0.12)  # a left-hand onset is "meant with" a right-hand one within this share of the tatum / s

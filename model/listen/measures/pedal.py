@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, span_text, too_few
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, span_text, too_few
+from llaqo.rubric.report import Evidence
 
 BLUR_CLASSES = 7
 NO_PEDAL_INFORMATION = ("no pedal information: each note lasts as long as it is heard to sound (where its "

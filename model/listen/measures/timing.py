@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.listen.analysis import Analysis
-from model.listen.measures.base import Finding, Reading, mmss, span_text, spans_where, too_few
-from rubric.report import Evidence
+from llaqo.model.listen.analysis import Analysis
+from llaqo.model.listen.measures.base import Finding, Reading, mmss, span_text, spans_where, too_few
+from llaqo.rubric.report import Evidence
 
 RUSH_DRAG = 0.06  # a local tempo this far from the segment's median is rushing or dragging
 GRID_WINDOW_S = 2.0  # the beat grid is fitted locally, over ±this, so that slow tempo changes are not errors
