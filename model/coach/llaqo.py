@@ -20,7 +20,8 @@ from transformers import (
 )
 
 from llaqo.model.coach.aligner import Aligner
-from llaqo.model.coach.config import CoachConfig, GenerationConfig
+from llaqo.common.generation import GenerationConfig
+from llaqo.model.coach.config import CoachConfig
 from llaqo.model.coach.encoder import AudioEncoder
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
 
@@ -108,6 +109,8 @@ class LLaQo(nn.Module):
         """Each row may make at most `max_length − its own length` new tokens (the reference's budget),
         so a row's answer does not depend on the other rows of the batch."""
         budgets = [gen.max_length - n for n in lengths]
+        if gen.max_new_tokens is not None:
+            budgets = [min(b, gen.max_new_tokens) for b in budgets]
         if max(budgets) <= 0:
             return [""] * len(lengths)
         config = HFGenerationConfig(

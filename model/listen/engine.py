@@ -37,6 +37,7 @@ class ListenEngine:
     """
 
     name = "listen"
+    reason = ""
 
     def __init__(self, reference: Path | None = None, device: Device | str = "auto", transcriber: str = "auto"):
         self.device = Device.parse(device)
