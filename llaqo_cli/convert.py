@@ -13,11 +13,18 @@ from llaqo.options import Mode
 
 
 def convert(
-    src: Annotated[Path, typer.Argument(metavar="SRC", show_default=False,
-                                        help="Folder of the released layout (checkpoint_*.pth, vit.pth, Vicuna, BERT).")],
+    src: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SRC",
+            show_default=False,
+            help="Folder of the released layout (checkpoint_*.pth, vit.pth, Vicuna, BERT).",
+        ),
+    ],
     dst: Annotated[Path, typer.Argument(metavar="DST", show_default=False, help="New folder for the bundle.")],
-    mode: Annotated[Mode, typer.Option(help="Mode stored in the bundle: compat (the released model) or full.")
-                    ] = Mode.compat,
+    mode: Annotated[
+        Mode, typer.Option(help="Mode stored in the bundle: compat (the released model) or full.")
+    ] = Mode.compat,
 ) -> None:
     """Convert released weights into a bundle: config + safetensors + a manifest of SHA-256 hashes.
 

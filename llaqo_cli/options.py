@@ -64,8 +64,8 @@ ModelOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=Fa
                                                   help="A llaqo bundle or the released checkpoint folder.")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Greedy decoding instead of beam search (coach).")]
 DtypeOpt = Annotated[Dtype, typer.Option(help="The coach's precision: auto is fp16 on CUDA, fp32 on the CPU.")]
-ModeOpt = Annotated[Optional[Mode], typer.Option(show_default=False,
-                                                 help="compat: the released model's one audio token; full: all queries.")]
+ModeOpt = Annotated[Optional[Mode], typer.Option(
+    show_default=False, help="compat: the released model's one audio token; full: all queries.")]
 MaxLenOpt = Annotated[Optional[int], typer.Option(min=1, metavar="N", show_default=False,
                                                   help="Length budget of an answer, input included (default 256).")]
 ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_default=False,

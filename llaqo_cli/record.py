@@ -36,15 +36,32 @@ METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flicker
 def record(
     rubric: RubricOpt = "full",
     seconds: Annotated[
-        Optional[float], typer.Option("--seconds", "-s", min=0.1, metavar="S", help="Stop after this many seconds (default: Enter or Ctrl-C).")
+        Optional[float],
+        typer.Option(
+            "--seconds", "-s", min=0.1, metavar="S", help="Stop after this many seconds (default: Enter or Ctrl-C)."
+        ),
     ] = None,
     input_: Annotated[
-        Optional[str], typer.Option("--input", "-i", metavar="NAME|INDEX", help="Input device: its index or (part of) its name; see --list-inputs.")
+        Optional[str],
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="NAME|INDEX",
+            help="Input device: its index or (part of) its name; see --list-inputs.",
+        ),
     ] = None,
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", metavar="FILE.wav", help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.")
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE.wav",
+            help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.",
+        ),
     ] = None,
-    no_assess: Annotated[bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")] = False,
+    no_assess: Annotated[
+        bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")
+    ] = False,
     list_inputs: Annotated[bool, typer.Option("--list-inputs", help="List the input devices and exit.")] = False,
     engine: EngineOpt = "auto",
     device: DeviceOpt = "auto",
@@ -154,7 +171,9 @@ class _Meter:
 
         self.seconds = seconds
         stops = "Enter or Ctrl-C" if self.enter_stops else "Ctrl-C"
-        self.console.print(f"recording from input {device.label} at {device.rate} Hz into {path} ({stops} to stop)", highlight=False)
+        self.console.print(
+            f"recording from input {device.label} at {device.rate} Hz into {path} ({stops} to stop)", highlight=False
+        )
         if self.console.is_terminal:
             self.live = Live(console=self.console, refresh_per_second=20, transient=False)
             self.live.start()
@@ -199,10 +218,13 @@ def _print_summary(console: Console, take: Take) -> None:
     if take.clipped_blocks:
         console.print(
             f"warning: the take clipped {take.clipped_blocks} times — lower the input gain for the next one",
-            style="yellow", highlight=False,
+            style="yellow",
+            highlight=False,
         )
     if take.overflows:
-        console.print(f"warning: {take.overflows} input overflows (a few samples were lost)", style="yellow", highlight=False)
+        console.print(
+            f"warning: {take.overflows} input overflows (a few samples were lost)", style="yellow", highlight=False
+        )
 
 
 def _print_inputs() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.audio.chunks import count_segments, iter_segments
 from llaqo.model.audio.io import probe
 from llaqo.model.engine import Engine, Progress
-from llaqo.common.errors import CheckpointError
 from llaqo.model.options import EngineOptions
 from llaqo.rubric.report import Report, Segment
 from llaqo.rubric.schema import Rubric

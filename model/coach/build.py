@@ -7,13 +7,13 @@ from pathlib import Path
 
 import torch
 
+from llaqo.common.device import Device
+from llaqo.common.errors import CheckpointError, DeviceError
 from llaqo.model.coach.checkpoints import bundle, released
 from llaqo.model.coach.config import CoachConfig
 from llaqo.model.coach.llaqo import LLaQo
 from llaqo.model.coach.llm import load_llm
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
-from llaqo.common.device import Device
-from llaqo.common.errors import CheckpointError, DeviceError
 
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
 

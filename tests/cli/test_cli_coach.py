@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-
 FAST = ("--fast", "--max-length", "40", "--device", "cpu")
 COMMANDS = ["assess", "ask", "convert", "download", "record"]
 
