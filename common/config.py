@@ -15,6 +15,7 @@ keys with `KEY_NOUN = "setting"` ("unknown setting").
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 import types
 import typing
 from collections.abc import Callable
@@ -38,10 +39,15 @@ def describe(value: Any) -> str:
     return f"{_bounded_repr(value)} ({type(value).__name__})"
 
 
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 2, 6, 6, 4, 4
+_REPR.maxstring = _REPR.maxother = 50
+
+
 def _bounded_repr(value: Any, limit: int = 60) -> str:
     if isinstance(value, (dict, list, tuple, set)) and len(value) > 20:
         return f"<{type(value).__name__} of {len(value)} items>"  # never expand a huge value to show it
-    text = repr(value)
+    text = _REPR.repr(value)  # bounded at every level: a small list of huge lists stays small
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from llaqo.errors import error_boundary
+from llaqo.errors import error_boundary, say
 from llaqo.model.options import EngineOptions, OutputOptions
 from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
 
@@ -43,9 +43,12 @@ assess.__doc__ = (assess.__doc__ or "") + "\n" + EXAMPLES
 
 def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions) -> int:
     """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
+    from llaqo.common.files import check_outputs
     from llaqo.model.assess import build_engine
     from llaqo.rubric.schema import load_rubric
 
+    # before any work: a report never replaces a take, and a bad path fails now, not after an hour
+    check_outputs([output.json_out, output.markdown, output.html], files)
     the_rubric = load_rubric(rubric)
     the_engine = build_engine(engine)
     reports, failures = _assess_all(files, the_rubric, the_engine)
@@ -71,7 +74,7 @@ def _assess_all(files, rubric, engine):
                                            lambda done, total, t=task: bar.update(t, completed=done, total=total)))
             except AudioError as e:  # this take is bad; the others are still assessed
                 failures.append((str(path), str(e)))
-                print(f"error: {e}" + (f" — {e.hint}" if e.hint else ""), file=sys.stderr)
+                say(str(e), e.hint)
             finally:
                 bar.remove_task(task)
     return reports, failures
@@ -80,7 +83,8 @@ def _assess_all(files, rubric, engine):
 def _emit(reports, failures, output: OutputOptions) -> None:
     from rich.console import Console
 
-    from llaqo.common.errors import LlaqoError, error_text
+    from llaqo.common.files import write_atomic
+    from llaqo.common.text import shown
     from llaqo.rubric.render import (
         render_terminal_many,
         reports_to_html,
@@ -89,15 +93,12 @@ def _emit(reports, failures, output: OutputOptions) -> None:
         write_json,
     )
 
-    try:
-        if output.json_out is not None:
-            write_json(reports_to_json(reports, failures), output.json_out)
-        if reports and output.json_out != "-":
-            render_terminal_many(reports, Console(), explain=output.explain)
-        for path, render in ((output.markdown, lambda: reports_to_markdown(reports, output.explain)),
-                             (output.html, lambda: reports_to_html(reports))):
-            if path and reports:
-                Path(path).write_text(render(), encoding="utf-8")
-                print(f"wrote {path}", file=sys.stderr)
-    except OSError as e:
-        raise LlaqoError(f"{e.filename or 'the report'}: cannot write the report ({error_text(e)})") from None
+    if output.json_out is not None:
+        write_json(reports_to_json(reports, failures), output.json_out)
+    if reports and output.json_out != "-":
+        render_terminal_many(reports, Console(), explain=output.explain)
+    for path, render in ((output.markdown, lambda: reports_to_markdown(reports, output.explain)),
+                         (output.html, lambda: reports_to_html(reports))):
+        if path and reports:
+            write_atomic(path, render())  # whole or not at all; names the path if it fails
+            print(f"wrote {shown(path)}", file=sys.stderr)

@@ -7,11 +7,13 @@ import time
 from pathlib import Path
 
 from llaqo.common.errors import CheckpointError
+from llaqo.common.times import span_text
 from llaqo.model.audio.chunks import count_segments, iter_segments
+from llaqo.model.audio.heard import inspect_segment
 from llaqo.model.audio.io import probe
 from llaqo.model.engine import Engine, Progress
 from llaqo.model.options import EngineOptions
-from llaqo.rubric.report import Report, Segment
+from llaqo.rubric.report import Answer, Remark, Report, Segment
 from llaqo.rubric.schema import Rubric
 from llaqo.rubric.summary import aggregate
 
@@ -53,9 +55,17 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
     started = time.perf_counter()
     info = probe(path)
     total = count_segments(info.duration_s)
-    segments = []
+    segments, notes = [], []
     for seg in iter_segments(info.path):
-        answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
+        heard = inspect_segment(seg.samples)  # finite samples, and a piano to judge, before any engine answers
+        seg.samples = heard.samples
+        if heard.warning:
+            notes.append(f"{_span(seg)}: {heard.warning}.")
+        if heard.no_piano:
+            notes.append(f"{_span(seg)}: no piano heard ({heard.no_piano}); nothing there is rated.")
+            answers = [no_piano_answer(q, seg.start_s, seg.end_s) for q in rubric.questions]
+        else:
+            answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
         segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
         if progress:
             progress(len(segments), max(total, len(segments)))
@@ -64,5 +74,25 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
         file=str(path), duration_s=round(segments[-1].end_s if segments else info.duration_s, 3),
         engine=engine.name, engine_reason=engine.reason, rubric=rubric.name, segments=segments,
         model=described.get("model"), device=described.get("device"),
-        elapsed_s=round(time.perf_counter() - started, 3), notes=[engine.heard_note()],
+        elapsed_s=round(time.perf_counter() - started, 3), notes=[_heard_summary(segments, notes, engine)] + notes,
     )
+
+
+NO_PIANO = "No piano heard"
+
+
+def no_piano_answer(question, start_s: float, end_s: float) -> Answer:
+    """"No piano heard" as the answer for a span: a result with no value, never a rating."""
+    answer = Answer.for_question(question)
+    answer.remarks.append(Remark(start_s=start_s, end_s=end_s, text=f"{NO_PIANO}.", value=None))
+    return answer
+
+
+def _heard_summary(segments: list[Segment], notes: list[str], engine: Engine) -> str:
+    if segments and all(a.remarks and a.remarks[0].text == f"{NO_PIANO}." for s in segments for a in s.answers):
+        return f"{NO_PIANO} in this take: no rating was given."
+    return engine.heard_note()
+
+
+def _span(seg) -> str:
+    return span_text(seg.start_s, seg.end_s)

@@ -18,9 +18,10 @@ from typing import Any, Literal
 import yaml
 
 from llaqo.common.config import check, check_fields, describe
-from llaqo.common.errors import SchemaError
+from llaqo.common.errors import ConfigError, SchemaError
 from llaqo.common.generation import GenerationConfig
 from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.common.yamlfile import parse_yaml, read_yaml_text, yaml_problem
 
 KINDS = ("rating", "verbal", "difficulty", "technique")
 Kind = Literal["rating", "verbal", "difficulty", "technique"]
@@ -104,11 +105,9 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
     """Read a shipped rubric by name ("full", "quick") or a teacher's YAML by path."""
     source, text = _read_rubric_text(str(name_or_path))
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)  # bounded: alias bombs and deep nesting are refused in one line
     except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        at = f"line {where.line + 1}: " if where is not None else ""
-        raise RubricError(source, [f"{at}not valid YAML ({getattr(e, 'problem', None) or e})"]) from None
+        raise RubricError(source, [yaml_problem(e)]) from None
     default_name = Path(source).stem
     return rubric_from_data(data, source, default_name)
 
@@ -125,9 +124,9 @@ def _read_rubric_text(name_or_path: str) -> tuple[str, str]:
             hint=f"use one of the shipped rubrics ({', '.join(SHIPPED)}) or the path of a YAML file",
         )
     try:
-        return name_or_path, path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RubricError(name_or_path, [f"cannot be read ({e})"]) from None
+        return name_or_path, read_yaml_text(path)
+    except ConfigError as e:
+        raise RubricError(name_or_path, [str(e).split(": ", 1)[-1]]) from None
 
 
 def rubric_from_data(data: Any, source: str, default_name: str = "rubric") -> Rubric:

@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from llaqo.common.errors import AudioError, error_text
+from llaqo.common.text import shown
 
 SOUNDFILE_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"}
 
@@ -39,10 +40,30 @@ def probe(path: str | Path) -> AudioInfo:
 
             info = sf.info(str(path))
             if info.frames > 0:
-                return AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
+                return _sane(AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames)))
+        except AudioError:
+            raise
         except Exception:  # libsndfile may not know this codec: let FFmpeg try
             pass
-    return _probe_av(path)
+    return _sane(_probe_av(path))
+
+
+MIN_RATE, MAX_RATE = 2_000, 768_000  # below: no piano fits; above: no converter makes it
+MAX_CHANNELS = 32
+
+
+def _sane(info: AudioInfo) -> AudioInfo:
+    """Refuse a header no real take has, before any decoding or resampling is sized by it (an 8.8 KB WAV
+    that claims 1 Hz would otherwise cost minutes of CPU to resample)."""
+    name = shown(info.path)
+    if not MIN_RATE <= info.rate <= MAX_RATE:
+        raise AudioError(f"{name}: sample rate {info.rate:,} Hz is not a real recording's "
+                         f"({MIN_RATE:,} to {MAX_RATE:,} Hz)")
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise AudioError(f"{name}: {info.channels} channels; a take has 1 to {MAX_CHANNELS}")
+    if info.frames <= 0:
+        raise AudioError(f"{name}: no audio in the file (0 samples)", "record or export the take again")
+    return info
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:

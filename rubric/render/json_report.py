@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
+from llaqo.common.files import write_atomic
 from llaqo.rubric.report import Report
 from llaqo.rubric.summary import SCHEMA_VERSION, build_report_dict
 
@@ -45,7 +46,7 @@ def write_json(text: str, destination: str | Path, stdout: Any = None) -> None:
     if str(destination) == "-":
         (stdout or sys.stdout).write(text)
         return
-    Path(destination).write_text(text, encoding="utf-8")
+    write_atomic(destination, text)  # the one writer: temp file, fsync, rename; the old file survives
 
 
 def load_report_schema() -> dict[str, Any]:

@@ -23,7 +23,8 @@ import yaml
 from safetensors.torch import load_file, save_file
 
 from llaqo.common.config import build, check, from_dict, to_dict
-from llaqo.common.errors import CheckpointError, SchemaError, error_text
+from llaqo.common.errors import CheckpointError, ConfigError, SchemaError, error_text
+from llaqo.common.yamlfile import parse_yaml, read_yaml_text, yaml_problem
 from llaqo.model.coach.checkpoints.layout import MANIFEST, is_bundle  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import CoachConfig
 
@@ -56,9 +57,11 @@ def read_bundle(folder: Path, verify: bool = True) -> tuple[CoachConfig, dict[st
     if verify:
         verify_bundle(folder, manifest)
     try:
-        data = yaml.safe_load((folder / "config.yaml").read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise CheckpointError(f"{folder / 'config.yaml'}: unreadable ({e})") from None
+        data = parse_yaml(read_yaml_text(folder / "config.yaml"))
+    except yaml.YAMLError as e:
+        raise CheckpointError(f"{folder / 'config.yaml'}: {yaml_problem(e)}") from None
+    except ConfigError as e:
+        raise CheckpointError(str(e)) from None
     cfg = from_dict(CoachConfig, data, str(folder / "config.yaml"))
     try:
         weights = load_file(str(folder / WEIGHTS))

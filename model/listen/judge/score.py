@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from llaqo.common.errors import ConfigError, error_text
+from llaqo.model.listen.judge.score_limits import check_score_file
 
 STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -27,6 +28,7 @@ class ScoreNote:
 
 def load_score(path: Path) -> list[ScoreNote]:
     suffix = path.suffix.lower()
+    check_score_file(path)  # bounded and sane before anything is allocated from what it claims
     if not path.is_file():
         raise ConfigError(f"{path}: no such score file", "give a .mid, .musicxml, .xml or .mxl file")
     try:
