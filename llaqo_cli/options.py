@@ -127,8 +127,11 @@ def uses(**groups: Group) -> Callable[[Callable], Callable]:
 
         @functools.wraps(command)
         def run(**values: Any) -> Any:
-            for key, group in groups.items():
-                values[key] = group.build(values)
+            from llaqo.errors import error_boundary
+
+            with error_boundary():  # an option the core dataclass refuses is one line too
+                for key, group in groups.items():
+                    values[key] = group.build(values)
             return command(**values)
 
         run.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]

@@ -7,6 +7,9 @@ resampling belongs to the consumer (the model wants 32 kHz, the transcriber 16 k
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -38,7 +41,8 @@ def probe(path: str | Path) -> AudioInfo:
         try:
             import soundfile as sf
 
-            info = sf.info(str(path))
+            with quiet_stderr():
+                info = sf.info(str(path))
             if info.frames > 0:
                 return _sane(AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames)))
         except AudioError:
@@ -106,14 +110,16 @@ def _blocks_soundfile(info: AudioInfo, block: int) -> Iterator[tuple[int, np.nda
     import soundfile as sf
 
     try:
-        handle = sf.SoundFile(str(info.path))
+        with quiet_stderr():
+            handle = sf.SoundFile(str(info.path))
     except Exception:
         yield from _blocks_av(info, block)
         return
     with handle:
         start = 0
         while True:
-            data = handle.read(block, dtype="float32", always_2d=True)
+            with quiet_stderr():
+                data = handle.read(block, dtype="float32", always_2d=True)
             if data.shape[0] == 0:
                 break
             yield start, np.ascontiguousarray(data.T)
@@ -172,6 +178,29 @@ def _blocks_av(info: AudioInfo, block: int) -> Iterator[tuple[int, np.ndarray]]:
         data = np.concatenate(pending, axis=1)
         for i in range(0, data.shape[1], block):
             yield start + i, data[:, i : i + block]
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence what C libraries print on fd 2 (libmpg123's "warning: Cannot read next header ... Duh..."
+    on a file that is not an MP3): the user gets our one line, not the decoder's chatter. No Python API of
+    soundfile turns that off, so fd 2 points at /dev/null for the call."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            sys.stderr.flush()
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _short(e: Exception) -> str:
