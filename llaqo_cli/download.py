@@ -22,10 +22,10 @@ def download(
       llaqo download                 # into ./ckpts
       llaqo download --to /data/llaqo && export LLAQO_MODEL=/data/llaqo
     """
-    from llaqo.model.coach.checkpoints.bundle import is_bundle
-    from llaqo.model.coach.convert import convert_released, download_released
-
     with error_boundary():
+        from llaqo.model.coach.checkpoints.bundle import is_bundle
+        from llaqo.model.coach.convert import convert_released, download_released
+
         layout = download_released(to)
         target = Path(to) / "bundle"
         if not is_bundle(target):

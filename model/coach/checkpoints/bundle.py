@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,29 +23,34 @@ from safetensors.torch import load_file, save_file
 
 from llaqo.common.config import build, check, from_dict, to_dict
 from llaqo.common.errors import CheckpointError, ConfigError, SchemaError, error_text
+from llaqo.common.files import write_atomic
+from llaqo.common.text import shown
 from llaqo.common.yamlfile import parse_yaml, read_yaml_text, yaml_problem
+from llaqo.model.coach.checkpoints.integrity import VERIFIED, sha256, verify_files
 from llaqo.model.coach.checkpoints.layout import MANIFEST, is_bundle  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import CoachConfig
 
 FORMAT = "llaqo-bundle"
 WEIGHTS = "llaqo.safetensors"
-_VERIFIED = ".verified.json"  # (size, mtime) of files whose hash was checked, to skip re-hashing 14 GB
 
 
 def write_bundle(dst: Path, cfg: CoachConfig, weights: dict[str, torch.Tensor], llm_dir: Path, bert_dir: Path,
-                 source: str) -> Path:
-    """Write a bundle into `dst` (created; must be empty or absent)."""
+                 source: str, root: Path | None = None) -> Path:
+    """Write a bundle into `dst` (created; must be empty or absent). Files are taken from `llm_dir` and
+    `bert_dir` only when they are regular files resolving inside `root` (default: their common folder)."""
     dst = Path(dst)
     if dst.exists() and any(dst.iterdir()):
         raise CheckpointError(f"{dst}: exists and is not empty", "choose a new folder")
+    root = Path(root or os.path.commonpath([Path(llm_dir).resolve(), Path(bert_dir).resolve()])).resolve()
+    sources = {"llm": _regular_files(Path(llm_dir), root), "question-tokenizer": _regular_files(Path(bert_dir), root)}
     dst.mkdir(parents=True, exist_ok=True)
-    (dst / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    write_atomic(dst / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
     save_file({k: v.contiguous() for k, v in weights.items()}, str(dst / WEIGHTS), metadata={"source": source})
-    _copy_llm(llm_dir, dst / "llm")
-    shutil.copytree(bert_dir, dst / "question-tokenizer")
-    files = {str(p.relative_to(dst)): _describe(p) for p in sorted(dst.rglob("*")) if p.is_file()}
+    _copy_llm(Path(llm_dir), dst / "llm", sources["llm"])
+    _copy_files(sources["question-tokenizer"], dst / "question-tokenizer")
+    files = {p.relative_to(dst).as_posix(): _describe(p) for p in sorted(dst.rglob("*")) if p.is_file()}
     manifest = {"format": FORMAT, "version": 1, "source": source, "files": files}
-    (dst / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    write_atomic(dst / MANIFEST, json.dumps(manifest, indent=1))
     return dst
 
 
@@ -71,24 +75,9 @@ def read_bundle(folder: Path, verify: bool = True) -> tuple[CoachConfig, dict[st
 
 
 def verify_bundle(folder: Path, manifest: dict | None = None) -> None:
+    """Only listed files, all inside the bundle, each matching its hash (see integrity.py)."""
     manifest = manifest or _read_manifest(folder)
-    stamps = _read_stamps(folder)
-    for rel, expected in manifest["files"].items():
-        path = folder / rel
-        if not path.is_file():
-            raise CheckpointError(f"{path}: listed in the manifest but missing")
-        stat = path.stat()
-        stamp = [stat.st_size, stat.st_mtime_ns]
-        if stamps.get(rel) == stamp and stamp[0] == expected["bytes"]:
-            continue
-        if stat.st_size != expected["bytes"] or _sha256(path) != expected["sha256"]:
-            raise CheckpointError(f"{path}: does not match its SHA-256 in {MANIFEST} (corrupt or changed)",
-                                  "convert or download the model again")
-        stamps[rel] = stamp
-    try:
-        (folder / _VERIFIED).write_text(json.dumps(stamps))
-    except OSError:
-        pass  # a read-only bundle is verified again next time
+    verify_files(Path(folder), manifest["files"], ignore={MANIFEST, VERIFIED})
 
 
 @dataclass(frozen=True)
@@ -122,28 +111,39 @@ def _read_manifest(folder: Path) -> dict:
     return data
 
 
-def _read_stamps(folder: Path) -> dict:
-    try:
-        return json.loads((folder / _VERIFIED).read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
+def _regular_files(src: Path, root: Path) -> dict[str, Path]:
+    """name -> resolved path of each file in `src` (top level); refused when one resolves outside `root`
+    (a symlink to /etc/passwd must never be linked into a bundle and listed as ours) or is not regular."""
+    found = {}
+    for p in sorted(src.iterdir()):
+        real = p.resolve()
+        if root != real and root not in real.parents:
+            raise CheckpointError(f"{shown(p)}: resolves to {shown(real, 100)}, outside {shown(root, 100)}",
+                                  "convert a folder whose files are its own")
+        if real.is_dir():
+            continue
+        if not real.is_file():
+            raise CheckpointError(f"{shown(p)}: not a regular file (a device or a pipe?)")
+        found[p.name] = real
+    return found
 
 
-def _copy_llm(src: Path, dst: Path) -> None:
+def _copy_files(files: dict[str, Path], dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name, real in files.items():
+        _link_or_copy(real, dst / name)
+
+
+def _copy_llm(src: Path, dst: Path, files: dict[str, Path]) -> None:
     """safetensors weights are linked or copied as they are; pickled weights are re-saved as safetensors."""
-    if any(src.glob("*.safetensors")):
-        dst.mkdir(parents=True)
-        for p in src.iterdir():
-            if p.is_file() and not p.name.endswith((".bin", ".pth")):
-                _link_or_copy(p.resolve(), dst / p.name)
+    if any(name.endswith(".safetensors") for name in files):
+        _copy_files({n: p for n, p in files.items() if not n.endswith((".bin", ".pth"))}, dst)
         return
     from transformers import LlamaForCausalLM
 
     llm = LlamaForCausalLM.from_pretrained(str(src), dtype="auto", local_files_only=True)
     llm.save_pretrained(str(dst), safe_serialization=True)
-    for p in src.iterdir():
-        if p.is_file() and p.name.startswith(("tokenizer", "special_tokens")):
-            _link_or_copy(p.resolve(), dst / p.name)
+    _copy_files({n: p for n, p in files.items() if n.startswith(("tokenizer", "special_tokens"))}, dst)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -154,12 +154,4 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def _describe(path: Path) -> dict:
-    return {"sha256": _sha256(path), "bytes": path.stat().st_size}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
+    return {"sha256": sha256(path), "bytes": path.stat().st_size}
