@@ -15,13 +15,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from llaqo import ask, assess, convert, download, record
+    from llaqo import ask, assess, convert, download, eval as eval_cli, record
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)
     app.command("record")(record.record)
+    app.add_typer(eval_cli.app, name="eval")
 
 
 _register()
