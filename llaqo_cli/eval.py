@@ -48,6 +48,7 @@ SplitOpt = Annotated[Optional[str], typer.Option(help="The split to run (default
 DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
 TranscriberOpt = Annotated[str, typer.Option(help="Listening engine: auto, fast or accurate.")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Greedy decoding instead of beam search (coach).")]
+MaxLenOpt = Annotated[int | None, typer.Option(help="Coach: length budget of an answer, input included (default 256).")]
 ParserOpt = Annotated[str, typer.Option(help="Ratings: auto (the file's rating column, as the reference scored), "
                                         "reference (first number, re-read) or strict (scale phrases skipped, on-scale only).")]
 BertOpt = Annotated[Optional[Path], typer.Option(help="Local roberta-large for BERTScore (default: ckpts/metrics/roberta-large).")]
@@ -73,6 +74,7 @@ def _runner(task: str):
         device: DeviceOpt = "auto",
         transcriber: TranscriberOpt = "auto",
         fast: FastOpt = False,
+        max_length: MaxLenOpt = None,
         parser: ParserOpt = "auto",
         bertscore_model: BertOpt = None,
         sentiment_model: SentOpt = None,
@@ -89,7 +91,7 @@ def _runner(task: str):
             opts = EvalOptions(
                 task=task, data=data, out=out, audio_root=audio_root, engines=tuple(engine or ["auto"]),
                 model=model, baseline=baseline, baseline_model=baseline_model, limit=limit, repeats=repeats,
-                resume=resume, split=split, device=device, transcriber=transcriber, fast=fast,
+                resume=resume, split=split, device=device, transcriber=transcriber, fast=fast, max_length=max_length,
                 score=ScoreOptions(parser, bertscore_model, sentiment_model, spice_jar,
                                    device="cpu" if device == "auto" else device),
             )

@@ -46,6 +46,7 @@ class EvalOptions:
     device: str = "auto"
     transcriber: str = "auto"
     fast: bool = False
+    max_length: int | None = None
     score: ScoreOptions = field(default_factory=ScoreOptions)
 
 
@@ -91,7 +92,7 @@ def build_eval_engine(spec: str, opts: EvalOptions) -> tuple[Engine, str]:
     from llaqo.model.assess import EngineOptions, build_engine
 
     return build_engine(EngineOptions(engine=spec, model=opts.model, device=opts.device, fast=opts.fast,
-                                      transcriber=opts.transcriber))
+                                      max_length=opts.max_length, transcriber=opts.transcriber))
 
 
 def answer_items(engine: Engine, reason: str, task: str, items: list[Item], path: Path, resume: bool,

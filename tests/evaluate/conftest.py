@@ -1,0 +1,61 @@
+"""Fixtures for the benchmarks: a synthetic NeuroPiano folder, a tiny released-layout coach, small metric
+models saved with save_pretrained, CSV metadata in the CIPI and PLD layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.neuropiano import write_neuropiano
+
+SHORT = 40  # the coach's length budget in tests: random tiny models, quick answers
+
+
+@pytest.fixture(scope="session")
+def neuropiano_dir(tmp_path_factory) -> Path:
+    return write_neuropiano(tmp_path_factory.mktemp("neuropiano") / "NeuroPiano-data")
+
+
+@pytest.fixture(scope="session")
+def released_dir(tmp_path_factory) -> Path:
+    from tests.fixtures.tiny_ckpt import write_released
+
+    return write_released(tmp_path_factory.mktemp("released") / "ckpts", seed=0)
+
+
+WORDS = ["the", "tempo", "is", "steady", "legato", "even", "play", "slowly", "good", "bad", "sound", "hands"]
+
+
+def _bert_vocab(folder: Path) -> None:
+    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """A 2-layer random BERT with its tokenizer: stands in for roberta-large in BERTScore."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("bertscore") / "tiny-bert"
+    folder.mkdir()
+    _bert_vocab(folder)
+    BertTokenizer(str(folder / "vocab.txt"), model_max_length=512).save_pretrained(folder)
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(folder)
+    return folder
+
+
+def tiny_classifier(folder: Path, labels: int) -> Path:
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    folder.mkdir(parents=True)
+    _bert_vocab(folder)
+    BertTokenizer(str(folder / "vocab.txt"), model_max_length=512).save_pretrained(folder)
+    torch.manual_seed(1)
+    BertForSequenceClassification(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=32, num_hidden_layers=1,
+                                             num_attention_heads=2, intermediate_size=64, num_labels=labels,
+                                             initializer_range=0.5)).save_pretrained(folder)
+    return folder
