@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from llaqo.common.music import TECHNIQUE_CLASSES
 from llaqo.model.evaluate.errors import DatasetError
 from llaqo.rubric.parse import parse_technique
-from llaqo.rubric.schema import TECHNIQUE_CLASSES, Question, load_rubric
+from llaqo.rubric.schema import Question, load_rubric
 
 TASKS = ("neuropiano", "cipi", "techniques")
 NEUROPIANO_REPO = "anusfoil/NeuroPiano-data"

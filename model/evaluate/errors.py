@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llaqo.model.errors import LlaqoError
+from llaqo.common.errors import LlaqoError
 
 
 class DatasetError(LlaqoError):

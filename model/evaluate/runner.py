@@ -98,7 +98,7 @@ def build_eval_engine(spec: str, opts: EvalOptions) -> tuple[Engine, str]:
 def answer_items(engine: Engine, reason: str, task: str, items: list[Item], path: Path, resume: bool,
                  progress: EvalProgress | None = None) -> int:
     """Append one row per item not yet in `path`; → how many rows were skipped for unreadable audio."""
-    from llaqo.model.errors import AudioError
+    from llaqo.common.errors import AudioError
 
     with ResultsWriter(path, task, resume) as writer:
         done = Counter(_row_key(r) for r in writer.done)

@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from llaqo.common.music import TECHNIQUE_CLASSES
 from llaqo.model.evaluate.metrics import classes, ratings, text
 from llaqo.rubric.parse import parse_technique
-from llaqo.rubric.schema import TECHNIQUE_CLASSES
 
 PARSER_CHOICES = ("auto", "reference", "strict")
 METRIC_MODELS = {

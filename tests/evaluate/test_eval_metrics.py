@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from llaqo.common.music import TECHNIQUE_CLASSES
 from llaqo.model.evaluate.metrics import classes, ratings, text
-from llaqo.rubric.schema import TECHNIQUE_CLASSES
 
 # ---------------------------------------------------------------- ratings
 

@@ -17,9 +17,9 @@ import os
 
 import numpy as np
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.audio import constants as C
 from llaqo.model.audio.chunks import AudioSegment
-from llaqo.model.errors import CheckpointError
 from llaqo.rubric.parse import remark_from_text
 from llaqo.rubric.report import Answer
 from llaqo.rubric.schema import Rubric
