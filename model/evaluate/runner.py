@@ -23,7 +23,9 @@ from llaqo.model.engine import Engine
 from llaqo.model.evaluate.datasets import EvalSet, Item, load_items
 from llaqo.model.evaluate.results import ResultsWriter, read_results
 from llaqo.model.evaluate.score import ScoreOptions, score_frame
+from llaqo.rubric.report import Answer
 from llaqo.rubric.schema import Question, Rubric
+from llaqo.rubric.summary import VALUED_KINDS
 
 BASELINES = ("qwen2-audio",)
 EvalProgress = Callable[[str, int, int], None]  # (engine, rows done, rows total)
@@ -146,7 +148,7 @@ def item_row(task: str, item: Item, answers: dict) -> dict:
     """One results row in the task's layout; `answers` empty gives the row's identity columns only."""
     def said(q: Question):
         answer = answers.get((q.id, q.text))
-        return (answer.text, answer.value) if answer is not None else ("", None)
+        return (answer_text(answer), answer.value) if answer is not None else ("", None)
 
     if task == "neuropiano":
         rating_q, verbal_q = item.questions
@@ -162,6 +164,16 @@ def item_row(task: str, item: Item, answers: dict) -> dict:
     # the techniques layout has one gt column: every label, first one first, "|"-joined as the PLD metadata
     return {"audio_path": item.key, "question": item.questions[0].text, "response": text,
             "gt": "|".join(item.labels) or item.gt}
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer's remarks joined with " / "; when several remarks give a value (one per window or
+    segment), the take's value comes first ("4 — …"), so that re-reading the text finds the answer the
+    engine gave for the whole take, as the rating column holds it."""
+    texts = [r.text for r in answer.remarks if r.text]
+    if answer.kind in VALUED_KINDS and len(texts) > 1 and answer.value is not None:
+        return f"{answer.value} — " + " / ".join(texts)
+    return " / ".join(texts)
 
 
 def _row_key(row: dict) -> tuple:

@@ -10,7 +10,7 @@ import pytest
 
 from llaqo.model.evaluate.datasets import load_items
 from llaqo.model.evaluate.results import COLUMNS
-from llaqo.model.evaluate.runner import EvalOptions, answer_items, ask_recording, run_eval
+from llaqo.model.evaluate.runner import EvalOptions, answer_items, answer_text, ask_recording, run_eval
 from tests.evaluate.conftest import SHORT
 from tests.fixtures.piano import can_render, render
 
@@ -53,7 +53,20 @@ def test_coach_rows_are_what_assess_answers(coach_run, neuropiano_dir, released_
     for row, item in zip(df.itertuples(), items):
         rating = answers[(item.questions[0].id, item.questions[0].text)]
         verbal = answers[(item.questions[1].id, item.questions[1].text)]
-        assert row.output == rating.text and row.verbal_output == verbal.text
+        assert row.output == answer_text(rating) and row.verbal_output == verbal.text
+        assert all(r.text in row.output for r in rating.remarks)
+        assert str(row.output_rating) == ("" if rating.value is None else str(rating.value))
+
+
+def test_a_multi_window_answer_leads_with_the_take_value():
+    from llaqo.rubric.report import Answer, Remark
+
+    a = Answer("t", "q", "technique", "technique", [Remark(0, 40, "Mainly arpeggios.", "Arpeggios"),
+                                                  Remark(40, 80, "Mainly scales.", "Scales"),
+                                                  Remark(80, 90, "Mainly scales.", "Scales")], value="Scales")
+    assert answer_text(a) == "Scales — Mainly arpeggios. / Mainly scales. / Mainly scales."
+    a.remarks = a.remarks[:1]
+    assert answer_text(a) == "Mainly arpeggios."
 
 
 class Interrupting:
