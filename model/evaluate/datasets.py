@@ -222,8 +222,8 @@ def load_metadata_csv(task: str, data: Path, audio_root: Path | None, split: str
 def _difficulty_item(row) -> Item | None:
     """Only the rows that ask the difficulty (their answer is the Henle level); composer and
     expertise rows are other questions."""
-    answer = str(row["A"]).strip()
-    if not answer.isdigit() or int(answer) != int(row["henle"]):
+    answer, henle = str(row["A"]).strip(), str(row["henle"]).strip().removesuffix(".0")
+    if not answer.isdigit() or answer != henle:
         return None
     q = Question(id="difficulty", text=str(row["Q"]), kind="difficulty", dimension="difficulty",
                  label="Difficulty", scale=(1, 9))

@@ -61,6 +61,8 @@ def run_eval(opts: EvalOptions, progress: EvalProgress | None = None) -> dict:
                "repeats": opts.repeats, "engines": {}}
     for spec in _engine_specs(opts):
         engine, reason = build_eval_engine(spec, opts)
+        if engine.name in summary["engines"]:  # e.g. --engine auto --engine listen without weights
+            continue
         runs, files, failed = [], [], 0
         for k in range(opts.repeats):
             path = opts.out / f"{opts.task}_{engine.name}{'' if k == 0 else f'.run{k + 1}'}.csv"
