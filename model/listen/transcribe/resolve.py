@@ -41,6 +41,9 @@ def choose_transcriber(asked: str = "auto", device: Device | str = "auto") -> Tr
         return TranscriberChoice("accurate", "transkun asked for (accurate)")
     missing = fast_backend_missing()
     if asked == "fast":
+        if device.is_cuda:
+            raise ConfigError(f"the fast transcriber runs on the CPU only, not on {device}",
+                              "use --device cpu or auto, or --transcriber accurate")
         if missing:
             raise ConfigError(f"the fast transcriber cannot run: {missing}",
                               "install it, or use the accurate transcriber")

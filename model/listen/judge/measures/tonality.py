@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from llaqo.common.music import PITCH_CLASSES
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import merge_spans, spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
@@ -66,7 +66,8 @@ def tonality(a: Analysis) -> Finding:
     elif r >= 0.75 and not blurred:
         comment = f"Clear sense of {key} (key fit {r:.2f})."
     elif r >= 0.6:
-        comment = f"Mostly in {key} (key fit {r:.2f})" + (f"; the key blurs at {spans_phrase(blurred)}." if blurred else ".")
+        blurs = f"; the key blurs at {spans_phrase(blurred)}." if blurred else "."
+        comment = f"Mostly in {key} (key fit {r:.2f}){blurs}"
     else:
         comment = f"The key is hard to hear (best fit {key}, {r:.2f}): check for wrong notes" + (
             f" at {spans_phrase(blurred)}." if blurred else ".")
