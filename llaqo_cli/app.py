@@ -75,7 +75,8 @@ typer.core.TyperOption.display_type_rich = _option_type
 
 
 def _register() -> None:
-    from llaqo import ask, assess, convert, download, eval as eval_cli, record
+    from llaqo import ask, assess, convert, download, record
+    from llaqo import eval as eval_cli
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)

@@ -4,12 +4,33 @@ of an existing results file. Thin: options → one core call → the table. torc
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from llaqo.common.device import Device
 from llaqo.errors import error_boundary
+from llaqo.model.options import CoachOptions, ListenOptions
+from llaqo.options import COACH, LISTEN, DeviceOpt, EngineName, uses
+
+
+class Task(str, Enum):
+    neuropiano = "neuropiano"
+    cipi = "cipi"
+    techniques = "techniques"
+
+
+class Baseline(str, Enum):
+    qwen2_audio = "qwen2-audio"
+
+
+class Parser(str, Enum):
+    auto = "auto"
+    reference = "reference"
+    strict = "strict"
+
 
 app = typer.Typer(
     name="eval",
@@ -29,41 +50,43 @@ EXAMPLES = """
   llaqo eval neuropiano --data NeuroPiano-data/ --out runs/np --resume    # continue a killed run
 """
 
-DataOpt = Annotated[Path, typer.Option(help="NeuroPiano: a folder of its parquet files (data/*.parquet; "
+DataOpt = Annotated[Path, typer.Option(metavar="DIR", help="NeuroPiano: a folder of its parquet files (data/*.parquet; "
                                        "downloaded into an empty folder when online). CIPI/techniques: the "
                                        "folder of audio_qa.csv or the CSV itself.")]
-AudioRootOpt = Annotated[Optional[Path], typer.Option(help="Where the CIPI/PLD recordings are (their paths in "
-                                                      "the metadata are the authors' own).")]
-EngineOpt = Annotated[Optional[list[str]], typer.Option(
-    "--engine", help="auto, coach or listen; repeat to run several (default: auto).")]
-ModelOpt = Annotated[Optional[Path], typer.Option(help="The neural coach's bundle or released checkpoint folder.")]
-BaselineOpt = Annotated[Optional[str], typer.Option(help="Also run a baseline on the same items: qwen2-audio.")]
-BaselineModelOpt = Annotated[Optional[str], typer.Option(
-    help="The baseline's local folder or hub id (default: Qwen/Qwen2-Audio-7B-Instruct).")]
-LimitOpt = Annotated[Optional[int], typer.Option(min=1, help="Only the first N rows of the benchmark.")]
-RepeatsOpt = Annotated[int, typer.Option(min=1, help="Run K times; the table shows mean ± sd over the runs.")]
-OutOpt = Annotated[Path, typer.Option(help="Folder of the results CSVs and summary.json.")]
+AudioRootOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
+    "Where the CIPI/PLD recordings are (their paths in the metadata are the authors' own)."))]
+EnginesOpt = Annotated[Optional[list[EngineName]], typer.Option(
+    "--engine", show_default=False, help="auto, coach or listen; repeat to run several (default: auto).")]
+BaselineOpt = Annotated[Optional[Baseline], typer.Option(show_default=False,
+                                                         help="Also run a baseline on the same items.")]
+BaselineModelOpt = Annotated[Optional[str], typer.Option(metavar="DIR|ID", show_default=False, help=(
+    "The baseline's local folder or hub id (default: Qwen/Qwen2-Audio-7B-Instruct)."))]
+LimitOpt = Annotated[Optional[int], typer.Option(min=1, metavar="N", show_default=False,
+                                                 help="Only the first N rows of the benchmark.")]
+RepeatsOpt = Annotated[int, typer.Option(min=1, metavar="K",
+                                         help="Run K times; the table shows mean ± sd over the runs.")]
+OutOpt = Annotated[Path, typer.Option(metavar="DIR", help="Folder of the results CSVs and summary.json.")]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue the results files in --out, skipping rows done.")]
-SplitOpt = Annotated[Optional[str], typer.Option(help="The split to run (default: eval for NeuroPiano, val otherwise).")]
-DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
-TranscriberOpt = Annotated[str, typer.Option(help="Listening engine: auto, fast or accurate.")]
-FastOpt = Annotated[bool, typer.Option("--fast", help="Greedy decoding instead of beam search (coach).")]
-MaxLenOpt = Annotated[int | None, typer.Option(help="Coach: length budget of an answer, input included (default 256).")]
-ParserOpt = Annotated[str, typer.Option(help="Ratings: auto (the file's rating column, as the reference scored), "
-                                        "reference (first number, re-read) or strict (scale phrases skipped, on-scale only).")]
-BertOpt = Annotated[Optional[Path], typer.Option(help="Local roberta-large for BERTScore (default: ckpts/metrics/roberta-large).")]
-SentOpt = Annotated[Optional[Path], typer.Option(
-    help="Local nlptown/bert-base-multilingual-uncased-sentiment (default: ckpts/metrics/<its name>).")]
-SpiceOpt = Annotated[Optional[Path], typer.Option(help="The SPICE 1.0 jar (needs Java); SPICE is skipped without it.")]
+SplitOpt = Annotated[Optional[str], typer.Option(show_default=False, help=(
+    "The split to run (default: eval for NeuroPiano, val for CIPI and techniques)."))]
+ParserOpt = Annotated[Parser, typer.Option(help=(
+    "How a rating is read: auto (the file's rating column, as the reference scored), reference (the first "
+    "number of the text) or strict (scale phrases skipped, on-scale numbers only)."))]
+BertOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
+    "A local roberta-large for BERTScore (default: ckpts/metrics/roberta-large)."))]
+SentOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
+    "A local nlptown/bert-base-multilingual-uncased-sentiment (default: ckpts/metrics/<its name>)."))]
+SpiceOpt = Annotated[Optional[Path], typer.Option(metavar="JAR", show_default=False, help=(
+    "The SPICE 1.0 jar (needs Java); SPICE is skipped without it."))]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON instead of the table.")]
 
 
 def _runner(task: str):
+    @uses(coach=COACH, listen=LISTEN)
     def command(
         data: DataOpt,
         audio_root: AudioRootOpt = None,
-        engine: EngineOpt = None,
-        model: ModelOpt = None,
+        engine: EnginesOpt = None,
         baseline: BaselineOpt = None,
         baseline_model: BaselineModelOpt = None,
         limit: LimitOpt = None,
@@ -72,33 +95,32 @@ def _runner(task: str):
         resume: ResumeOpt = False,
         split: SplitOpt = None,
         device: DeviceOpt = "auto",
-        transcriber: TranscriberOpt = "auto",
-        fast: FastOpt = False,
-        max_length: MaxLenOpt = None,
-        parser: ParserOpt = "auto",
+        parser: ParserOpt = Parser.auto,
         bertscore_model: BertOpt = None,
         sentiment_model: SentOpt = None,
         spice_jar: SpiceOpt = None,
         json_out: JsonOpt = False,
+        *,
+        coach: CoachOptions,
+        listen: ListenOptions,
     ) -> None:
         with error_boundary():
-            from llaqo.model.evaluate.errors import DatasetError
-            from llaqo.model.evaluate.runner import BASELINES, EvalOptions, run_eval
+            from llaqo.model.evaluate.runner import EvalOptions, run_eval
             from llaqo.model.evaluate.score import ScoreOptions
 
-            if baseline is not None and baseline not in BASELINES:
-                raise DatasetError(f"unknown baseline {baseline!r}", f"use {', '.join(BASELINES)}")
             opts = EvalOptions(
-                task=task, data=data, out=out, audio_root=audio_root, engines=tuple(engine or ["auto"]),
-                model=model, baseline=baseline, baseline_model=baseline_model, limit=limit, repeats=repeats,
-                resume=resume, split=split, device=device, transcriber=transcriber, fast=fast, max_length=max_length,
-                score=ScoreOptions(parser, bertscore_model, sentiment_model, spice_jar,
-                                   device="cpu" if device == "auto" else device),
+                task=task, data=data, out=out, audio_root=audio_root,
+                engines=tuple(e.value for e in engine) if engine else ("auto",),
+                baseline=baseline.value if baseline else None, baseline_model=baseline_model, limit=limit,
+                repeats=repeats, resume=resume, split=split, device=Device.parse(device), coach=coach,
+                listen=listen, score=ScoreOptions(parser.value, bertscore_model, sentiment_model, spice_jar,
+                                                  device=str(device)),
             )
             summary = run_eval(opts, _progress())
             _print_summary(summary, json_out, out / "summary.json")
 
-    command.__doc__ = f"Run the {task} benchmark for each engine; write OUT/{task}_<engine>.csv and OUT/summary.json.\n" + EXAMPLES
+    command.__doc__ = (f"Run the {task} benchmark for each engine; write OUT/{task}_<engine>.csv and "
+                       "OUT/summary.json.\n" + EXAMPLES)
     return command
 
 
@@ -109,13 +131,15 @@ for _task in ("neuropiano", "cipi", "techniques"):
 @app.command("score")
 def score(
     file: Annotated[Path, typer.Argument(help="A results CSV (ours or the reference's layouts).", show_default=False)],
-    task: Annotated[Optional[str], typer.Option(help="neuropiano, cipi or techniques (default: from the columns).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Also write OUT/summary.json.")] = None,
-    parser: ParserOpt = "auto",
+    task: Annotated[Optional[Task], typer.Option(show_default=False,
+                                                 help="The benchmark of the file (default: from its columns).")] = None,
+    out: Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False,
+                                                help="Also write OUT/summary.json.")] = None,
+    parser: ParserOpt = Parser.auto,
     bertscore_model: BertOpt = None,
     sentiment_model: SentOpt = None,
     spice_jar: SpiceOpt = None,
-    device: Annotated[str, typer.Option(help="Device of the metric models: cpu or cuda.")] = "cpu",
+    device: DeviceOpt = "auto",
     json_out: JsonOpt = False,
 ) -> None:
     """Score an existing results file and print the same table as a run.
@@ -126,16 +150,15 @@ def score(
       llaqo eval score ltu_results.csv --parser strict
     """
     with error_boundary():
-        from llaqo.model.evaluate.errors import ResultsError
         from llaqo.model.evaluate.results import read_results
         from llaqo.model.evaluate.runner import write_json
         from llaqo.model.evaluate.score import ScoreOptions, score_frame
 
-        if task is not None and task not in ("neuropiano", "cipi", "techniques"):
-            raise ResultsError(f"unknown task {task!r}", "use neuropiano, cipi or techniques")
-        found, df = read_results(file, task)
-        scores = score_frame(found, df, ScoreOptions(parser, bertscore_model, sentiment_model, spice_jar, device))
-        summary = {"task": found, "items": len(df), "engines": {file.stem: {"runs": [scores], "mean": scores, "sd": {}}}}
+        found, df = read_results(file, task.value if task else None)
+        scores = score_frame(found, df, ScoreOptions(parser.value, bertscore_model, sentiment_model, spice_jar,
+                                                     str(device)))
+        run = {"runs": [scores], "mean": scores, "sd": {}}
+        summary = {"task": found, "items": len(df), "engines": {file.stem: run}}
         if out is not None:
             write_json(out / "summary.json", summary)
         _print_summary(summary, json_out, out / "summary.json" if out else None)

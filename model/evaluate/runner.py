@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from llaqo.common.device import Device
 from llaqo.model.engine import Engine
 from llaqo.model.evaluate.datasets import EvalSet, Item, load_items
 from llaqo.model.evaluate.results import ResultsWriter, read_results
 from llaqo.model.evaluate.score import ScoreOptions, score_frame
+from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions
 from llaqo.rubric.report import Answer
 from llaqo.rubric.schema import Question, Rubric
 from llaqo.rubric.summary import VALUED_KINDS
@@ -38,17 +40,15 @@ class EvalOptions:
     out: Path
     audio_root: Path | None = None
     engines: tuple[str, ...] = ("auto",)  # auto | coach | listen, each run in turn
-    model: Path | None = None
     baseline: str | None = None  # qwen2-audio
     baseline_model: str | None = None  # a local folder or a hub id
     limit: int | None = None
     repeats: int = 1
     resume: bool = False
     split: str | None = None  # default: the reference's (eval for NeuroPiano, val for CIPI and PLD)
-    device: str = "auto"
-    transcriber: str = "auto"
-    fast: bool = False
-    max_length: int | None = None
+    device: Device = field(default_factory=Device)
+    coach: CoachOptions = field(default_factory=CoachOptions)
+    listen: ListenOptions = field(default_factory=ListenOptions)
     score: ScoreOptions = field(default_factory=ScoreOptions)
 
 
@@ -60,21 +60,21 @@ def run_eval(opts: EvalOptions, progress: EvalProgress | None = None) -> dict:
                "missing_audio": evalset.missing_audio, "missing_examples": evalset.missing_examples,
                "repeats": opts.repeats, "engines": {}}
     for spec in _engine_specs(opts):
-        engine, reason = build_eval_engine(spec, opts)
+        engine = build_eval_engine(spec, opts)
         if engine.name in summary["engines"]:  # e.g. --engine auto --engine listen without weights
             continue
         runs, files, failed = [], [], 0
         for k in range(opts.repeats):
             path = opts.out / f"{opts.task}_{engine.name}{'' if k == 0 else f'.run{k + 1}'}.csv"
             started = time.perf_counter()
-            failed = answer_items(engine, reason, opts.task, items, path, opts.resume, progress)
+            failed = answer_items(engine, opts.task, items, path, opts.resume, progress)
             task, df = read_results(path, opts.task)
             scores = score_frame(task, df, opts.score)
             scores["elapsed_s"] = round(time.perf_counter() - started, 1)
             runs.append(scores)
             files.append(str(path))
         summary["engines"][engine.name] = {
-            "reason": reason, "describe": engine.describe(), "heard": engine.heard_note(), "files": files,
+            "reason": engine.reason, "describe": engine.describe(), "heard": engine.heard_note(), "files": files,
             "unreadable_audio": failed, "runs": runs, "mean": _mean(runs), "sd": _sd(runs),
         }
     write_json(opts.out / "summary.json", summary)
@@ -88,18 +88,17 @@ def _engine_specs(opts: EvalOptions) -> list[str]:
     return specs
 
 
-def build_eval_engine(spec: str, opts: EvalOptions) -> tuple[Engine, str]:
+def build_eval_engine(spec: str, opts: EvalOptions) -> Engine:
     if spec in BASELINES:
         from llaqo.model.evaluate.baselines.qwen2_audio import Qwen2AudioEngine
 
-        return Qwen2AudioEngine.load(opts.baseline_model, opts.device), "baseline: Qwen2-Audio-7B-Instruct"
-    from llaqo.model.assess import EngineOptions, build_engine
+        return Qwen2AudioEngine.load(opts.baseline_model, opts.device)
+    from llaqo.model.assess import build_engine
 
-    return build_engine(EngineOptions(engine=spec, model=opts.model, device=opts.device, fast=opts.fast,
-                                      max_length=opts.max_length, transcriber=opts.transcriber))
+    return build_engine(EngineOptions(engine=spec, device=opts.device, coach=opts.coach, listen=opts.listen))
 
 
-def answer_items(engine: Engine, reason: str, task: str, items: list[Item], path: Path, resume: bool,
+def answer_items(engine: Engine, task: str, items: list[Item], path: Path, resume: bool,
                  progress: EvalProgress | None = None) -> int:
     """Append one row per item not yet in `path`; → how many rows were skipped for unreadable audio."""
     from llaqo.common.errors import AudioError
@@ -118,7 +117,7 @@ def answer_items(engine: Engine, reason: str, task: str, items: list[Item], path
             progress(engine.name, finished, total)
         for audio, group in _by_recording(pending):
             try:
-                answers = ask_recording(engine, reason, audio, [q for it in group for q in it.questions])
+                answers = ask_recording(engine, audio, [q for it in group for q in it.questions])
             except AudioError:
                 failed += len(group)
                 continue
@@ -130,7 +129,7 @@ def answer_items(engine: Engine, reason: str, task: str, items: list[Item], path
     return failed
 
 
-def ask_recording(engine: Engine, reason: str, audio: Path, questions: list[Question]) -> dict:
+def ask_recording(engine: Engine, audio: Path, questions: list[Question]) -> dict:
     """The take's answer to each distinct question, keyed by (question id, text)."""
     from llaqo.model.assess import assess_file
     from llaqo.rubric.summary import take_answers
@@ -141,7 +140,7 @@ def ask_recording(engine: Engine, reason: str, audio: Path, questions: list[Ques
     for q in unique:
         ids[q.id] += 1
         asked.append(q if ids[q.id] == 1 else replace(q, id=f"{q.id}#{ids[q.id]}"))
-    report = assess_file(audio, Rubric("eval", tuple(asked), "eval"), engine, reason)
+    report = assess_file(audio, Rubric("eval", tuple(asked), "eval"), engine)
     by_id = {a.id: a for a in take_answers(report)}
     return {(q.id, q.text): by_id.get(a.id) for q, a in zip(unique, asked)}
 
@@ -198,16 +197,20 @@ def _numbers(run: dict) -> dict[str, float]:
     return {k: v for k, v in run.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def _mean(runs: list[dict]) -> dict[str, float]:
+def _shared_numbers(runs: list[dict]) -> list[str]:
+    """The numeric metrics every run has (a skipped metric is None in all of them)."""
     keys = _numbers(runs[0]).keys() if runs else []
-    return {k: statistics.fmean(r[k] for r in runs) for k in keys if all(isinstance(r.get(k), (int, float)) for r in runs)}
+    return [k for k in keys if all(isinstance(r.get(k), (int, float)) for r in runs)]
+
+
+def _mean(runs: list[dict]) -> dict[str, float]:
+    return {k: statistics.fmean(r[k] for r in runs) for k in _shared_numbers(runs)}
 
 
 def _sd(runs: list[dict]) -> dict[str, float]:
     if len(runs) < 2:
         return {}
-    keys = _numbers(runs[0]).keys()
-    return {k: statistics.stdev(r[k] for r in runs) for k in keys if all(isinstance(r.get(k), (int, float)) for r in runs)}
+    return {k: statistics.stdev(r[k] for r in runs) for k in _shared_numbers(runs)}
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -33,7 +33,7 @@ class ScoreOptions:
     bertscore_model: Path | None = None  # default: <metric models>/roberta-large
     sentiment_model: Path | None = None  # default: <metric models>/bert-base-multilingual-uncased-sentiment
     spice_jar: Path | None = None
-    device: str = "cpu"
+    device: str = "auto"  # of the metric models: auto, cpu, cuda or cuda:N
 
     def model_dir(self, which: str) -> Path:
         given = self.bertscore_model if which == "bertscore" else self.sentiment_model

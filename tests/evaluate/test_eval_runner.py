@@ -8,18 +8,20 @@ import json
 import pandas as pd
 import pytest
 
+from llaqo.common.device import Device
 from llaqo.model.evaluate.datasets import load_items
 from llaqo.model.evaluate.results import COLUMNS
 from llaqo.model.evaluate.runner import EvalOptions, answer_items, answer_text, ask_recording, run_eval
+from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions
+from llaqo.model.testing.piano import can_render, render
 from tests.evaluate.conftest import SHORT
-from tests.fixtures.piano import can_render, render
 
 
 @pytest.fixture(scope="module")
 def coach_run(neuropiano_dir, released_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("coach_run")
-    opts = EvalOptions("neuropiano", neuropiano_dir, out, engines=("coach",), model=released_dir, device="cpu",
-                       max_length=SHORT, limit=10)
+    opts = EvalOptions("neuropiano", neuropiano_dir, out, engines=("coach",), device=Device("cpu"),
+                       coach=CoachOptions(model=released_dir, max_length=SHORT), limit=10)
     return out, run_eval(opts)
 
 
@@ -42,13 +44,13 @@ def test_coach_run_writes_the_layout_and_scores_it(coach_run, neuropiano_dir):
 
 def test_coach_rows_are_what_assess_answers(coach_run, neuropiano_dir, released_dir):
     """Same path: asking the recording's questions through assess_file gives the row's very texts."""
-    from llaqo.model.assess import EngineOptions, build_engine
+    from llaqo.model.assess import build_engine
 
     out, _ = coach_run
-    engine, reason = build_engine(EngineOptions("coach", released_dir, device="cpu", max_length=SHORT))
+    engine = build_engine(EngineOptions("coach", Device("cpu"), CoachOptions(model=released_dir, max_length=SHORT)))
     items = [i for i in load_items("neuropiano", neuropiano_dir, cache=out / "audio").items[:10]
              if i.audio.name == "take_a.wav"]
-    answers = ask_recording(engine, reason, items[0].audio, [q for i in items for q in i.questions])
+    answers = ask_recording(engine, items[0].audio, [q for i in items for q in i.questions])
     df = pd.read_csv(out / "neuropiano_coach.csv", keep_default_na=False)
     for row, item in zip(df.itertuples(), items):
         rating = answers[(item.questions[0].id, item.questions[0].text)]
@@ -74,7 +76,7 @@ class Interrupting:
 
     def __init__(self, engine, stop_at: int | None):
         self.inner, self.stop_at, self.asked = engine, stop_at, 0
-        self.name = engine.name
+        self.name, self.reason = engine.name, engine.reason
 
     def describe(self):
         return self.inner.describe()
@@ -95,24 +97,25 @@ def test_resume_after_a_kill_asks_only_what_is_left(neuropiano_dir, tmp_path):
 
     items = load_items("neuropiano", neuropiano_dir, cache=tmp_path / "audio").items
     engine = ListenEngine(device="cpu", transcriber="fast")
+    engine.reason = "test"
     killed = Interrupting(engine, stop_at=2)
     path = tmp_path / "neuropiano_listen.csv"
     with pytest.raises(KeyboardInterrupt):
-        answer_items(killed, "test", "neuropiano", items, path, resume=False)
+        answer_items(killed, "neuropiano", items, path, resume=False)
     first = pd.read_csv(path)
     assert len(first) == 10 and set(first["audio_path"]) == {"take_a.wav"}  # the first recording, whole
     again = Interrupting(engine, stop_at=None)
-    answer_items(again, "test", "neuropiano", items, path, resume=True)
+    answer_items(again, "neuropiano", items, path, resume=True)
     assert again.asked == 1  # only the recording not yet done
     fresh = tmp_path / "fresh.csv"
-    answer_items(engine, "test", "neuropiano", items, fresh, resume=False)
+    answer_items(engine, "neuropiano", items, fresh, resume=False)
     assert path.read_text() == fresh.read_text()
 
 
 @pytest.mark.skipif(not can_render(), reason="fluidsynth or a GM soundfont is missing")
 def test_listening_engine_on_rendered_clips(tmp_path):
     """PLD and CIPI rows on three short renders: the rows hold the engine's own answers, scored."""
-    from tests.listen.performances import technique_passage
+    from llaqo.model.testing.performances import technique_passage
 
     names = {"Scales": "Scales", "Repeated notes": "Repeatednotes", "Octaves": "Octave"}
     root = tmp_path / "audio"
@@ -130,7 +133,7 @@ def test_listening_engine_on_rendered_clips(tmp_path):
             csv.writer(f).writerows([header, *rows])
         out = tmp_path / f"out_{task}"
         summary = run_eval(EvalOptions(task, tmp_path / task, out, audio_root=root, engines=("listen",),
-                                       device="cpu", transcriber="fast"))
+                                       device=Device("cpu"), listen=ListenOptions(transcriber="fast")))
         df = pd.read_csv(out / f"{task}_listen.csv")
         assert tuple(df.columns) == COLUMNS[task] and len(df) == 3
         run = summary["engines"]["listen"]["runs"][0]
@@ -155,7 +158,7 @@ def test_qwen2_audio_baseline_path(neuropiano_dir, tmp_path):
     engine = Qwen2AudioEngine.load(folder, "cpu", max_new_tokens=4)
     items = load_items("neuropiano", neuropiano_dir, cache=tmp_path / "audio").items[:3]
     path = tmp_path / "neuropiano_qwen2-audio.csv"
-    answer_items(engine, "baseline", "neuropiano", items, path, resume=False)
+    answer_items(engine, "neuropiano", items, path, resume=False)
     df = pd.read_csv(path, keep_default_na=False)
     assert len(df) == 3 and all(df["verbal_output"].str.len() > 0)
     from llaqo.model.audio.chunks import iter_segments

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 
+from llaqo.common.device import Device
 from llaqo.common.errors import CheckpointError
 from llaqo.model.audio import constants as C
 from llaqo.model.audio.chunks import AudioSegment
@@ -32,6 +34,7 @@ MIN_WINDOW_SECONDS = 0.5  # a shorter tail joins the window before it
 
 class Qwen2AudioEngine:
     name = "qwen2-audio"
+    reason = "baseline: Qwen2-Audio-7B-Instruct, asked for with --baseline qwen2-audio"
 
     def __init__(self, model, processor, source: str, device, max_new_tokens: int = 256, batch_size: int = 8):
         self.model = model
@@ -43,13 +46,12 @@ class Qwen2AudioEngine:
         processor.tokenizer.padding_side = "left"  # generation continues every row from its own end
 
     @classmethod
-    def load(cls, source: str | None = None, device: str = "auto", **kw) -> Qwen2AudioEngine:
+    def load(cls, source: str | Path | None = None, device: Device | str = "auto", **kw) -> Qwen2AudioEngine:
         import torch
         from transformers import AutoProcessor, Qwen2AudioForConditionalGeneration
 
         source = str(source or os.environ.get("LLAQO_QWEN2_AUDIO") or HUB_ID)
-        dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
-                           ("cpu" if device == "auto" else device))
+        dev = Device.parse(device).torch()
         dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
         try:
             processor = AutoProcessor.from_pretrained(source)

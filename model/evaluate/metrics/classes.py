@@ -71,7 +71,8 @@ class TechniqueScores:
                 "macro_f1": self.macro_f1, "per_class_f1": self.per_class_f1, "confusion": self.confusion}
 
 
-def technique_scores(preds: list[str | None], labels: list[tuple[str, ...]], classes: tuple[str, ...]) -> TechniqueScores:
+def technique_scores(preds: list[str | None], labels: list[tuple[str, ...]],
+                     classes: tuple[str, ...]) -> TechniqueScores:
     """`preds[i]` and every label already in the same spelling (rubric.parse.parse_technique's)."""
     firsts = [lab[0] for lab in labels]
     n = len(labels)

@@ -75,7 +75,8 @@ def rating_scores(ratings: list[float | None], gts: list[float]) -> RatingScores
     return RatingScores(n, len(errors), len(errors) / n if n else 0.0, mae, sd)
 
 
-def per_category(ratings: list[float | None], gts: list[float], categories: list[str | None]) -> dict[str, RatingScores]:
+def per_category(ratings: list[float | None], gts: list[float],
+                 categories: list[str | None]) -> dict[str, RatingScores]:
     """`rating_scores` for each question category, in the order the categories first appear."""
     out = {}
     for cat in dict.fromkeys(c for c in categories if c):

@@ -75,6 +75,7 @@ def bertscore_f1(predictions: list[str], references: list[str], model_dir: Path,
     check_model_folder(model_dir, "BERTScore")
     from bert_score import BERTScorer
 
+    device = torch_device(device)
     scorer = BERTScorer(model_type=str(model_dir), num_layers=num_layers, idf=False, lang="en",
                         rescale_with_baseline=False, device=device, batch_size=batch_size)
     _, _, f1 = scorer.score([p.strip() or "." for p in predictions], [r.strip() or "." for r in references])
@@ -96,6 +97,7 @@ def sentiment_probabilities(texts: list[str], model_dir: Path, device: str = "cp
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    device = torch_device(device)
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).to(device).eval()
     if model.config.num_labels != SENTIMENT_CLASSES:
@@ -108,6 +110,13 @@ def sentiment_probabilities(texts: list[str], model_dir: Path, device: str = "cp
                         return_tensors="pt").to(device)
             out += model(**batch).logits.float().softmax(-1).tolist()
     return out
+
+
+def torch_device(device: str) -> str:
+    """"auto" → cuda when torch sees a GPU, else cpu; anything else as given."""
+    from llaqo.common.device import Device
+
+    return str(Device.parse(device).resolve())
 
 
 def cosine(a: list[float], b: list[float]) -> float:
