@@ -33,17 +33,23 @@ def _bert_vocab(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory) -> Path:
-    """A 2-layer random BERT with its tokenizer: stands in for roberta-large in BERTScore."""
+    """A 2-layer random RoBERTa with a byte-level BPE tokenizer: roberta-large's classes, in miniature, so
+    that bert-score takes its RoBERTa path (prefix space) as it does for the real model."""
     import torch
-    from transformers import BertConfig, BertModel, BertTokenizer
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
 
-    folder = tmp_path_factory.mktemp("bertscore") / "tiny-bert"
+    folder = tmp_path_factory.mktemp("bertscore") / "tiny-roberta"
     folder.mkdir()
-    _bert_vocab(folder)
-    BertTokenizer(str(folder / "vocab.txt"), model_max_length=512).save_pretrained(folder)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator([" ".join(WORDS)] * 10, vocab_size=300,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(folder))
+    tok = RobertaTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=512)
+    tok.save_pretrained(folder)
     torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=len(WORDS) + 5, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64)).save_pretrained(folder)
+    RobertaModel(RobertaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                               intermediate_size=64, max_position_embeddings=600)).save_pretrained(folder)
     return folder
 
 

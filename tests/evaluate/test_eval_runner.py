@@ -181,3 +181,54 @@ def test_windows_fit_the_baseline_limit():
     assert [len(w) for _, w in wins] == [int(20.48 * 16000), 40 * 16000 - int(20.48 * 16000)]
     short_tail = AudioSegment(0, 0.0, np.zeros((1, int(20.7 * 16000)), np.float32), 16000)
     assert len(windows_16k(short_tail)) == 1  # a 0.22-s tail stays with its window (20.7 s < 30 s)
+
+
+KILLED_RUN = """
+import sys, time
+from pathlib import Path
+from llaqo.model.evaluate.datasets import load_items
+from llaqo.model.evaluate.runner import answer_items
+from llaqo.model.listen.engine import ListenEngine
+
+class StallsOnTheSecondRecording(ListenEngine):
+    asked = 0
+    def answer_segment(self, segment, rubric):
+        if segment.index == 0:
+            type(self).asked += 1
+            if self.asked == 2:
+                time.sleep(120)  # the run is killed here
+        return super().answer_segment(segment, rubric)
+
+engine = StallsOnTheSecondRecording(device="cpu", transcriber="fast")
+engine.reason = "test"
+items = load_items("neuropiano", Path(sys.argv[1]), cache=Path(sys.argv[2]) / "audio").items
+answer_items(engine, "neuropiano", items, Path(sys.argv[2]) / "neuropiano_listen.csv", resume=False)
+"""
+
+
+def test_resume_after_sigkill(neuropiano_dir, tmp_path):
+    """A real kill (SIGKILL, no clean-up) while the second recording is being answered: the first
+    recording's rows are on disk, and --resume completes the file exactly as an uninterrupted run writes it."""
+    import subprocess
+    import sys
+    import time
+
+    from llaqo.model.listen.engine import ListenEngine
+
+    path = tmp_path / "neuropiano_listen.csv"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(neuropiano_dir), str(tmp_path)])
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (path.exists() and path.read_text().count("\n") >= 11):
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -9
+    assert path.read_text().count("\n") == 11  # header + the 10 rows of the first recording
+    engine = ListenEngine(device="cpu", transcriber="fast")
+    engine.reason = "test"
+    items = load_items("neuropiano", neuropiano_dir, cache=tmp_path / "audio").items
+    answer_items(engine, "neuropiano", items, path, resume=True)
+    answer_items(engine, "neuropiano", items, tmp_path / "fresh.csv", resume=False)
+    assert path.read_text() == (tmp_path / "fresh.csv").read_text()
