@@ -62,6 +62,7 @@ def load_coach(path: Path, placement: Placement | None = None, mode: str | None 
 
 def assemble(cfg: CoachConfig, weights: dict, llm_dir: Path, bert_dir: Path, placement: Placement,
              source: str) -> LLaQo:
+    check_before_allocating(cfg, weights, source)
     llm_tok = _llm_tokenizer(llm_dir)
     question_tok = QuestionTokenizer(bert_dir, cfg.aligner.max_text_tokens)
     if len(question_tok) != cfg.aligner.vocab_size:
@@ -89,6 +90,18 @@ def load_strict(model: LLaQo, weights: dict, source: str) -> None:
     assert not result.unexpected_keys and all(k.startswith("llm.") for k in result.missing_keys)
 
 
+def check_before_allocating(cfg: CoachConfig, weights: dict, source: str) -> None:
+    """The model `cfg` describes, built on the meta device (shapes, no memory), must fit `weights` key by
+    key, shape by shape and in kind of dtype — only then is anything allocated: an edited config.yaml
+    (llm_hidden: 4096000) fails here in one line instead of costing gigabytes first."""
+    try:
+        with torch.device("meta"):
+            skeleton = LLaQo(cfg, None, None, None)
+    except (ValueError, RuntimeError, ZeroDivisionError, AssertionError) as e:
+        raise CheckpointError(f"{source}: its config does not describe a buildable model ({e})") from None
+    check_fits(skeleton, weights, source)
+
+
 def check_fits(model: LLaQo, weights: dict, source: str) -> None:
     """Every key present, none extra, every shape equal — or one error naming them and the file."""
     expected = set(trainable_state(model))
@@ -98,6 +111,10 @@ def check_fits(model: LLaQo, weights: dict, source: str) -> None:
                               f"unexpected {_keys(unexpected)}")
     own = model.state_dict()
     bad = [k for k in expected if tuple(own[k].shape) != tuple(weights[k].shape)]
+    kinds = [k for k in expected if own[k].dtype.is_floating_point != weights[k].dtype.is_floating_point]
+    if kinds:
+        k = kinds[0]
+        raise CheckpointError(f"{source}: {k} is {weights[k].dtype}, the model expects {own[k].dtype}")
     if bad:
         k = bad[0]
         raise CheckpointError(f"{source}: {k} has shape {tuple(weights[k].shape)}, the model expects "

@@ -8,6 +8,7 @@ probabilities cast back — so beam search picks the same tokens as the referenc
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 
 import torch
@@ -60,8 +61,10 @@ def load_llm(
         llm = LlamaForCausalLM.from_pretrained(
             str(folder), dtype=dtype, local_files_only=True, attn_implementation=attention
         )
-    except (OSError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"{folder}: cannot load the LLM ({str(e).splitlines()[0]})") from None
+    except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
+        from llaqo.model.coach.checkpoints.released import load_problem
+
+        raise CheckpointError(f"{folder}: cannot load the LLM: {load_problem(e)}") from None
     grow_vocab(llm, vocab_size)
     llm.requires_grad_(False)
     return llm.eval()

@@ -11,12 +11,13 @@ Pickles are read with `torch.load(weights_only=True)` only; sizes are inferred f
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from llaqo.common.errors import CheckpointError
+from llaqo.common.errors import CheckpointError, error_text
 from llaqo.model.coach.checkpoints.keymap import released_to_ours
 from llaqo.model.coach.checkpoints.layout import CHECKPOINT as _CKPT
 from llaqo.model.coach.checkpoints.layout import is_released_layout  # noqa: F401  (re-exported)
@@ -68,12 +69,33 @@ def find_bert_dir(folder: Path) -> Path:
 def load_pickle(path: Path) -> dict:
     """A checkpoint pickle, read without running any code from it."""
     try:
+        if path.stat().st_size == 0:
+            raise CheckpointError(f"{path}: the file is empty (0 bytes)", "download it again")
         obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except CheckpointError:
+        raise
     except Exception as e:  # corrupt zip, truncated file, or a pickle asking for code we refuse to run
-        raise CheckpointError(f"{path}: not a readable checkpoint ({str(e).splitlines()[0][:200]})") from None
+        raise CheckpointError(f"{path}: {load_problem(e)}") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("model"), dict):
         raise CheckpointError(f"{path}: expected a dict with a 'model' state dict")
     return obj
+
+
+_GLOBAL = re.compile(r"(?:Unsupported global|GLOBAL)[: ]+(?:GLOBAL )?([\w.]+)")
+
+
+def load_problem(e: BaseException) -> str:
+    """Why a pickle or weights file could not be read, as one whole sentence (torch's own message is a
+    page long; cutting it mid-sentence helps no one)."""
+    import pickle
+
+    text = str(e)
+    if isinstance(e, pickle.UnpicklingError) or "Weights only load failed" in text:
+        found = _GLOBAL.search(text)
+        what = f" ({found.group(1)})" if found else ""
+        return (f"refused: the pickle asks to run code{what}, and llaqo reads weights only; "
+                "use the released file or a safetensors one")
+    return f"not a readable checkpoint ({error_text(e, 160)})"
 
 
 def load_released_weights(layout: ReleasedLayout) -> dict[str, torch.Tensor]:
