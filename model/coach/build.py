@@ -110,8 +110,8 @@ def check_fits(model: LLaQo, weights: dict, source: str) -> None:
         raise CheckpointError(f"{source}: does not fit the model — missing {_keys(missing)}; "
                               f"unexpected {_keys(unexpected)}")
     own = model.state_dict()
-    bad = [k for k in expected if tuple(own[k].shape) != tuple(weights[k].shape)]
-    kinds = [k for k in expected if own[k].dtype.is_floating_point != weights[k].dtype.is_floating_point]
+    bad = sorted(k for k in expected if tuple(own[k].shape) != tuple(weights[k].shape))
+    kinds = sorted(k for k in expected if own[k].dtype.is_floating_point != weights[k].dtype.is_floating_point)
     if kinds:
         k = kinds[0]
         raise CheckpointError(f"{source}: {k} is {weights[k].dtype}, the model expects {own[k].dtype}")

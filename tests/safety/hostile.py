@@ -133,9 +133,10 @@ OUTPUTS = [
 
 # --- rubrics (YAML) -------------------------------------------------------------------------------------
 
-BOMB = "\n".join([
+BOMB = "\n".join([  # 9^9 strings once expanded; the last one is a field the schema checks (and shows)
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-    *(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi")),
+    *(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefg", "bcdefgh")),
+    f"name: [{','.join(['*h'] * 9)}]",
 ]) + "\n"
 
 
