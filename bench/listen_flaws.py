@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from llaqo.common.files import write_atomic
 from llaqo.model.audio.chunks import iter_segments
 from llaqo.model.listen.engine import ListenEngine
 from llaqo.model.listen.judge.segment import SegmentJudge
@@ -102,7 +103,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        args.out.write_text(text + "\n")
+        write_atomic(args.out, text + "\n")
     print(f"\n{failures} check(s) failed" if failures else "\nall checks passed")
     return 1 if failures else 0
 
