@@ -48,7 +48,8 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     from llaqo.rubric.schema import load_rubric
 
     # before any work: a report never replaces a take, and a bad path fails now, not after an hour
-    check_outputs([output.json_out, output.markdown, output.html], files)
+    inputs = [*files, *(p for p in (engine.listen.reference, engine.coach.model, rubric) if p and Path(p).exists())]
+    check_outputs([output.json_out, output.markdown, output.html], inputs)
     the_rubric = load_rubric(rubric)
     the_engine = build_engine(engine)
     reports, failures = _assess_all(files, the_rubric, the_engine)
@@ -58,9 +59,11 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
 
 def _assess_all(files, rubric, engine):
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from llaqo.common.errors import AudioError
+    from llaqo.common.text import shown
     from llaqo.model.assess import assess_file
 
     reports, failures = [], []
@@ -68,7 +71,7 @@ def _assess_all(files, rubric, engine):
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         for path in files:
-            task = bar.add_task(f"{Path(path).name}: segments", total=None)
+            task = bar.add_task(f"{escape(shown(Path(path).name, 60))}: segments", total=None)
             try:
                 reports.append(assess_file(Path(path), rubric, engine,
                                            lambda done, total, t=task: bar.update(t, completed=done, total=total)))

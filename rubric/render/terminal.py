@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from llaqo.common.text import shown
 from llaqo.rubric.render.common import (
     NO_EVIDENCE,
     DimensionRow,
@@ -63,7 +64,7 @@ def _header(report: Report) -> Panel:
     facts.add_column()
     for name, value in header_facts(report):
         facts.add_row(name, Text(value))  # Text: a file name or reason is never read as rich markup
-    return Panel(facts, title=Text(report.file, style="bold"), title_align="left", box=box.ROUNDED)
+    return Panel(facts, title=Text(shown(report.file), style="bold"), title_align="left", box=box.ROUNDED)
 
 
 def _notes_panel(notes: list[str]) -> Panel:

@@ -6,9 +6,10 @@ saying 1 Hz, an alias bomb, a time signature of 0/4, a zip member that inflates 
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
-import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ AUDIO = [
          says="no piano heard"),
     Case("ANSI escape in a file name", lambda d: ["assess", str(d / "\x1b[2J\x1b[31mred.wav"), *LISTEN],
          says="\\x1b"),
+    Case("ANSI escape in a take's name", _assess(_file("\x1b[2J\x1b[31mred.wav", wav_bytes(data=_PCM))), ok=True,
+         says="\\x1b"),
 ]
 
 
@@ -179,13 +182,32 @@ def _reference(name: str, content: bytes | Callable[[], bytes]) -> Callable[[Pat
     return make
 
 
-def _mxl_bomb() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("META-INF/container.xml", '<container><rootfiles><rootfile full-path="s.xml"/></rootfiles>'
-                                             "</container>")
-        z.writestr("s.xml", b"<" + b" " * (100 << 20) + b">", compress_type=zipfile.ZIP_DEFLATED)
-    return buf.getvalue()
+@functools.lru_cache(maxsize=1)
+def _mxl_bomb(inflated: int = 1 << 31) -> bytes:
+    """A ~2 MB .mxl whose score member inflates to 2 GiB of spaces. Written by hand, fast: one deflate
+    block of 16 MiB of spaces ends in a full flush (it refers to nothing before it), so the same bytes
+    repeated make the whole stream; zipfile would take seconds to compress 2 GiB."""
+    chunk = b" " * (1 << 24)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    count = inflated // len(chunk)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(chunk, crc)
+    data = block * count + b"\x03\x00"  # an empty final block ends the stream
+    container = b'<container><rootfiles><rootfile full-path="s.xml"/></rootfiles></container>'
+    members = [(b"META-INF/container.xml", 0, container, zlib.crc32(container), len(container)),
+               (b"s.xml", 8, data, crc, count * len(chunk))]
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, method, payload, crc32, size in members:
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc32, len(payload), size,
+                              len(name), 0) + name + payload)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21, crc32,
+                                  len(payload), size, len(name), 0, 0, 0, 0, 0, offset) + name)
+    start, directory = out.tell(), central.getvalue()
+    out.write(directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(directory), start, 0))
+    return out.getvalue()
 
 
 _XXE = (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

@@ -22,6 +22,7 @@ def test_hostile_input(case: Case, tmp_path):
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
     assert "out of memory" not in run.stderr
     assert "root:x:0" not in run.stdout + run.stderr  # nothing from /etc/passwd
+    assert "\x1b" not in run.stdout + run.stderr  # never a raw escape (COLUMNS set, no terminal: no styling)
     if case.ok:
         assert run.returncode == 0, run.stderr[-2000:]
         assert not [line for line in run.stderr.splitlines() if line.startswith("error")], run.stderr
