@@ -15,13 +15,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from llaqo import ask, assess, convert, download, record
+    from llaqo import ask, assess, convert, download, record, train
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)
     app.command("record")(record.record)
+    app.add_typer(train.app, name="train")
 
 
 _register()

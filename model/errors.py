@@ -31,3 +31,13 @@ class DeviceError(LlaqoError):
 
 class RecordingError(LlaqoError):
     """A recording that failed or captured nothing usable (silence, disk full, the input stopped)."""
+
+
+class TrainingError(LlaqoError):
+    """A training run that cannot start or go on (an --out in the way, no data, a NaN loss)."""
+
+
+class TrainingInterrupted(LlaqoError):
+    """Ctrl-C during training: a checkpoint was saved first."""
+
+    exit_code = 130
