@@ -62,7 +62,8 @@ def _command(stage: str, summary: str):
         with error_boundary():
             cfg = load_config(stage, config, {k: v for k, v in flags.items() if v is not None}, overrides)
             bundle = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite))
-            print(bundle)
+            if bundle is not None:
+                print(bundle)
 
     command.__doc__ = summary
     return command

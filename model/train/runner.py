@@ -48,8 +48,8 @@ class Run:
                 "train": dump(self.cfg)}
 
 
-def train(run: Run) -> Path:
-    """Train; → OUT/bundle."""
+def train(run: Run) -> Path | None:
+    """Train; → OUT/bundle (None in the other processes of a multi-process run)."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
@@ -58,7 +58,9 @@ def train(run: Run) -> Path:
     state = checkpoint.read_state(resume_from) if resume_from else None
     if state:
         _check_identity(state, run, resume_from)
-    accelerator = Accelerator(mixed_precision=_mixed_precision(cfg), step_scheduler_with_optimizer=False,
+    # cpu=True on a machine without CUDA: several processes then form a gloo group (MULTI_CPU)
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=_mixed_precision(cfg),
+                              step_scheduler_with_optimizer=False,
                               kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
     main, rank, world = accelerator.is_main_process, accelerator.process_index, accelerator.num_processes
     if main:
@@ -139,7 +141,7 @@ def train(run: Run) -> Path:
         log(f"bundle written to {bundle_dir}")
     accelerator.wait_for_everyone()
     accelerator.end_training()
-    return bundle_dir
+    return bundle_dir if main else None
 
 
 def build_model(init: Path, cfg: TrainConfig, device: torch.device):

@@ -17,7 +17,9 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 METADATAS = FIXTURES / "metadatas"
 ANSWERS = ["Scales", "Arpeggios", "Ornaments", "Staccato", "Octave", "steady and clear", "a singing tone",
            "practise slowly"]
-QUESTIONS = ["What is the primary piano technique used in this track?", "How solid is the sound?"]
+QUESTIONS = ["What is the primary piano technique used in this track?", "How solid is the sound?",
+             "How clean is the attack?", "Is the tempo kept constant?", "Are the lines connected?",
+             "Is the legato even?", "Is it played with a sense of tonality?", "What does the student need to work on?"]
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,7 @@ def eight(tmp_path_factory) -> tuple[Path, Path]:
     for i, answer in enumerate(ANSWERS):
         tone_take(audio / f"b-{i:02d}.wav", 1.5, rate=16_000, channels=1, seed=i)
         rows.append({"": i, "audio_path": f"/data/EECS-MachineListeningLab/datasets/LLaQo/Burgmuller/b-{i:02d}.wav",
-                     "split": "train", "Q": QUESTIONS[i % 2], "A": answer})
+                     "split": "train", "Q": QUESTIONS[i], "A": answer})
     table = root / "Burgmuller" / "audio_qa.csv"
     table.parent.mkdir()
     with open(table, "w", newline="") as f:
