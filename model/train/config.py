@@ -8,6 +8,7 @@ config is written to OUT/config.yaml.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -132,11 +133,23 @@ def load_config(stage: str, config_file: Path | None = None, overrides: dict | N
     if data.get("stage", stage) != stage:
         raise ConfigError(f"the config is for {data['stage']}, the command trains {stage}")
     data["stage"] = stage
-    return from_dict(TrainConfig, data, "training config").check()
+    return from_dict(TrainConfig, _exponents(data), "training config").check()
 
 
 def dump(cfg: TrainConfig) -> dict:
     return to_dict(cfg)
+
+
+_EXPONENT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+def _exponents(node):
+    """YAML 1.1 reads `3e-4` (no dot) as text; every value written so is meant as a number."""
+    if isinstance(node, dict):
+        return {k: _exponents(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_exponents(v) for v in node]
+    return float(node) if isinstance(node, str) and _EXPONENT.match(node) else node
 
 
 def _read(path: Path) -> dict:
