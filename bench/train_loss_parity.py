@@ -27,8 +27,9 @@ def main(folder: Path) -> float:
     ref = json.loads((folder / "ref_losses.json").read_text())
     model = load_coach(folder / "ckpts", choose_placement("cpu", "fp32")).eval()
     names = list(cases["samples"])
-    dataset = ExampleDataset([Example("parity", str(folder / cases["samples"][n]["audio"]), cases["samples"][n]["question"],
-                                      cases["samples"][n]["answer"]) for n in names], {})
+    samples = cases["samples"]
+    dataset = ExampleDataset([Example("parity", str(folder / samples[n]["audio"]), samples[n]["question"],
+                                      samples[n]["answer"]) for n in names], {})
     jobs = [("single", n, [n]) for n in names] + [("batches", b, list(m)) for b, m in cases["batches"].items()]
     worst = 0.0
     print(f"{'case':22s} {'llaqo':>14s} {'reference':>14s} {'rel. diff':>10s}")

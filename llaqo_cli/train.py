@@ -35,12 +35,14 @@ def _command(stage: str, summary: str):
         audio_root: RootOpt = None,
         config: ConfigOpt = None,
         max_steps: Annotated[IntOpt, typer.Option("--max-steps", help="Optimiser steps in all.")] = None,
-        batch_size: Annotated[IntOpt, typer.Option("--batch-size", help="Examples per process per micro-batch.")] = None,
+        batch_size: Annotated[IntOpt, typer.Option("--batch-size", help="Examples per process and micro-batch.")
+                              ] = None,
         grad_accum: Annotated[IntOpt, typer.Option("--grad-accum", help="Micro-batches per optimiser step.")] = None,
         lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate.")] = None,
         warmup: Annotated[IntOpt, typer.Option("--warmup", help="Warm-up steps.")] = None,
         save_every: Annotated[IntOpt, typer.Option("--save-every", help="Checkpoint every N steps.")] = None,
-        eval_every: Annotated[IntOpt, typer.Option("--eval-every", help="Evaluation loss every N steps (0: never).")] = None,
+        eval_every: Annotated[IntOpt, typer.Option("--eval-every", help="Evaluation loss every N steps (0: never).")
+                              ] = None,
         seed: Annotated[IntOpt, typer.Option("--seed")] = None,
         mode: Annotated[Optional[str], typer.Option("--mode", help="compat (the released path) or full "
                                                     "(every query of every window reaches the LLM).")] = None,

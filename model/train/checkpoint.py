@@ -54,7 +54,8 @@ def begin(out: Path, step: int) -> Path:
     return tmp
 
 
-def write_main(tmp: Path, weights: dict[str, torch.Tensor], optimizer: dict, scheduler: dict, scaler: dict | None) -> None:
+def write_main(tmp: Path, weights: dict[str, torch.Tensor], optimizer: dict, scheduler: dict,
+               scaler: dict | None) -> None:
     save_file({k: v.detach().contiguous().cpu() for k, v in weights.items()}, str(tmp / "trainable.safetensors"))
     torch.save(optimizer, tmp / "optimizer.pt")
     torch.save(scheduler, tmp / "scheduler.pt")
@@ -97,7 +98,8 @@ def read_weights(folder: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(folder / "trainable.safetensors"))
     except Exception as e:
-        raise CheckpointError(f"{folder / 'trainable.safetensors'}: unreadable ({str(e).splitlines()[0][:200]})") from None
+        why = str(e).splitlines()[0][:200]
+        raise CheckpointError(f"{folder / 'trainable.safetensors'}: unreadable ({why})") from None
 
 
 def read_pt(path: Path, required: bool = True):

@@ -80,7 +80,8 @@ def train(run: Run) -> Path | None:
 
     model, llm_dir, bert_dir = build_model(run.init, cfg, accelerator.device)
     trainable = set_trainable(model, cfg.freeze_encoder)
-    log(f"{world} process(es) on {accelerator.device}; {sum(p.numel() for p in model.parameters() if p.requires_grad):,} "
+    n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    log(f"{world} process(es) on {accelerator.device}; {n_trainable:,} "
         f"trainable parameters in {len(trainable)} tensors; mixed precision {accelerator.mixed_precision}")
     optimizer = make_optimizer(model, cfg.optim)
     scheduler = make_scheduler(optimizer, cfg.optim, cfg.max_steps)
@@ -348,7 +349,8 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("loss {task.fields[loss]} lr {task.fields[lr]} {task.fields[rate]} samples/s"),
+                                TextColumn("loss {task.fields[loss]} lr {task.fields[lr]} "
+                                           "{task.fields[rate]} samples/s"),
                                 TimeRemainingColumn(), transient=False)
             self.bar.__enter__()
             self.task = self.bar.add_task("train", total=self.total, completed=self.start, loss="-", lr="-", rate="-")
