@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from llaqo.model.errors import RecordingError
+from llaqo.common.errors import RecordingError
 
 TAKES_FOLDER = Path("takes")
 SAMPLE_WIDTH = 2  # bytes: 16-bit PCM, 96 dB of range, what every player and DAW reads
@@ -115,7 +115,9 @@ class TakeWriter:
 
 def _os_error(e: OSError, what: str) -> RecordingError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"the disk is full: {what}", hint="free some space, or record onto another disk with --out")
+        return DiskFullError(
+            f"the disk is full: {what}", hint="free some space, or record onto another disk with --out"
+        )
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return RecordingError(f"permission denied: {what}", hint="record into a folder you can write, with --out")
     return RecordingError(f"{what}: {e.strerror or e}")

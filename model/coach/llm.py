@@ -15,7 +15,7 @@ from torch import nn
 from transformers import AttentionInterface, LlamaForCausalLM
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
 
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 REFERENCE_ATTENTION = "llaqo_reference"
 
@@ -49,7 +49,9 @@ AttentionInterface.register(REFERENCE_ATTENTION, reference_attention)
 ALL_MASK_ATTENTION_FUNCTIONS.register(REFERENCE_ATTENTION, eager_mask)
 
 
-def load_llm(folder: Path, vocab_size: int, dtype: torch.dtype, attention: str = REFERENCE_ATTENTION) -> LlamaForCausalLM:
+def load_llm(
+    folder: Path, vocab_size: int, dtype: torch.dtype, attention: str = REFERENCE_ATTENTION
+) -> LlamaForCausalLM:
     """Load the HF folder, grow the vocabulary to `vocab_size` with zero rows, freeze everything."""
     from transformers.utils import logging as hf_logging
 

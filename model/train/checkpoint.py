@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 FORMAT = "llaqo-train-checkpoint"
 _STEP = re.compile(r"^step-(\d+)$")

@@ -15,8 +15,8 @@ from typing import Literal
 
 import yaml
 
-from llaqo.model.config_io import from_dict, to_dict
-from llaqo.model.errors import ConfigError
+from llaqo.common.config import from_dict, to_dict
+from llaqo.common.errors import ConfigError
 
 CONFIGS = Path(__file__).parent / "configs"
 STAGES = ("stage1", "stage2", "stage3")

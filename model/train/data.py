@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from llaqo.model.errors import ConfigError
+from llaqo.common.errors import ConfigError
 from llaqo.model.train import neuropiano
 from llaqo.model.train.layouts import Layout, detect
 

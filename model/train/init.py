@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.coach.checkpoints import bundle, released
-from llaqo.model.errors import CheckpointError
 
 
 def init_parts(init: Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from llaqo.model.errors import ConfigError
+from llaqo.common.errors import ConfigError
 
 
 @dataclass(frozen=True)

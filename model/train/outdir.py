@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from llaqo.model.errors import TrainingError
+from llaqo.common.errors import TrainingError
 from llaqo.model.train import checkpoint
 
 OURS = ("config.yaml", "metrics.jsonl", "checkpoints", "bundle", ".bundle-tmp", ".merged-llm")

@@ -18,7 +18,7 @@ from typing import Callable
 
 import torch
 
-from llaqo.model.errors import CheckpointError, ConfigError, TrainingError, TrainingInterrupted
+from llaqo.common.errors import CheckpointError, ConfigError, TrainingError, TrainingInterrupted
 from llaqo.model.train import checkpoint, outdir
 from llaqo.model.train.batch import ExampleDataset, Order, collate, eval_indices
 from llaqo.model.train.config import TrainConfig, dump

@@ -65,7 +65,7 @@ def test_fsdp_accelerate_config_loads():
 def test_overrides_are_strict():
     cfg = load_config("stage3", pairs=["optim.lr=3e-4", "mode=full"])
     assert (cfg.optim.lr, cfg.mode) == (3e-4, "full")
-    from llaqo.model.errors import ConfigError
+    from llaqo.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match="nonsense: unknown field"):
         load_config("stage3", pairs=["nonsense=1"])

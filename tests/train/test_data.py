@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llaqo.model.errors import ConfigError
+from llaqo.common.errors import ConfigError
 from llaqo.model.train import layouts
 from llaqo.model.train.batch import Order
 from llaqo.model.train.data import Source, load_data
