@@ -54,6 +54,11 @@ def train(run: Run) -> Path | None:
     from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
     cfg = run.cfg
+    if cfg.optim.warmup_steps > cfg.max_steps // 2:
+        # a warm-up as long as the run would never reach the peak lr (short trial runs)
+        short = cfg.max_steps // 10
+        run.log(f"warm-up of {cfg.optim.warmup_steps} steps is over half of --max-steps {cfg.max_steps}: using {short}")
+        cfg = run.cfg = replace(cfg, optim=replace(cfg.optim, warmup_steps=short))
     resume_from = outdir.check_out(run.out, run.resume, run.overwrite)
     state = checkpoint.read_state(resume_from) if resume_from else None
     if state:
@@ -104,9 +109,10 @@ def train(run: Run) -> Path | None:
     per_step = cfg.batch_size * cfg.grad_accum * world
     saved_at = step if state else -1
     progress = _Progress(cfg.max_steps, step, main and sys.stderr.isatty())
+    stop = _StopRequest()
     try:
-        with progress:
-            while step < cfg.max_steps:
+        with progress, stop:
+            while step < cfg.max_steps and not stop.requested:
                 t0 = time.perf_counter()
                 loss = _step(wrapped, optimizer, scheduler, loader, accelerator, cfg)
                 if not math.isfinite(loss):
@@ -128,11 +134,13 @@ def train(run: Run) -> Path | None:
                 if step % cfg.save_every == 0 or step == cfg.max_steps:
                     save(run, accelerator, model, optimizer, scheduler, step, position)
                     saved_at = step
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second Ctrl-C: the step in flight is abandoned, the last one kept
+        stop.requested = True
+    if stop.requested:
         if step != saved_at:
             save(run, accelerator, model, optimizer, scheduler, step, position)
-        raise TrainingInterrupted(f"interrupted at step {step}; a checkpoint was saved",
-                                  "run the same command with --resume to continue") from None
+        raise TrainingInterrupted(f"interrupted at step {step}; checkpoint {checkpoint.latest(run.out)} saved",
+                                  "run the same command with --resume to continue")
     if step != saved_at:
         save(run, accelerator, model, optimizer, scheduler, step, position)
     accelerator.wait_for_everyone()
@@ -335,6 +343,35 @@ def _merged_llm(model, llm_dir: Path, dst: Path) -> Path:
         if p.is_file() and p.name.startswith(("tokenizer", "special_tokens")):
             shutil.copy2(p, dst / p.name)
     return dst
+
+
+class _StopRequest:
+    """The first Ctrl-C (SIGINT) asks the loop to stop after the step in flight (then a checkpoint is saved);
+    a second one interrupts at once. Only in the main thread, where Python delivers signals."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 class _Progress:

@@ -94,3 +94,23 @@ def test_two_processes_through_accelerate_launch(tiny_init, eight, tmp_path):
     assert [m["step"] for m in steps] == [1, 2] and steps[-1]["epoch"] == 1.0  # 2 steps x 2 x 2 = 8 rows
     assert sorted(p.name for p in (out / "checkpoints" / "step-2").glob("rng-*")) == ["rng-0.pt", "rng-1.pt"]
     assert (out / "bundle" / "manifest.json").is_file()
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tiny_init, eight, tmp_path):
+    table, audio = eight
+    out = tmp_path / "int"
+    args = ["--init", str(tiny_init), "--data", str(table), "--audio-root", str(audio), "--out", str(out),
+            "--max-steps", "200", "--batch-size", "2", "--save-every", "1000"]
+    proc = subprocess.Popen(_cli(*args), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not read_metrics(out):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    last = max(m["step"] for m in read_metrics(out))
+    assert f"interrupted at step {last}" in err and (out / "checkpoints" / f"step-{last}" / "state.json").is_file()
+    resumed = subprocess.run(_cli(*args[:-6], "--max-steps", str(last + 1), "--batch-size", "2", "--resume"),
+                             cwd=REPO, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [m["step"] for m in read_metrics(out)] == list(range(1, last + 2))
