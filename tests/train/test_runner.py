@@ -115,3 +115,20 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tiny_init, eight, tmp_pat
     train(Run(tiny_init, [table], audio, out, run_cfg(max_steps=last + 1, batch_size=2), resume=True,
               log=lambda s: None))
     assert [m["step"] for m in read_metrics(out)] == list(range(1, last + 2))
+
+
+def test_stage2_caption_table_full_mode_eval_and_checkpointing(tiny_init, eight, tmp_path):
+    """Stage 2 on a caption JSON, every window reaching the LLM, activations recomputed, eval lines logged."""
+    _, audio = eight
+    rows = [{"audio": f"Burgmuller/b-{i:02d}.wav", "caption": f"a piano take number {i}", "split": split}
+            for i, split in enumerate(["train"] * 6 + ["test"] * 2)]
+    table = tmp_path / "caps.json"
+    table.write_text(json.dumps(rows))
+    cfg = load_config("stage2", overrides={"max_steps": 2, "batch_size": 2, "grad_accum": 2, "mode": "full",
+                                           "gradient_checkpointing": True, "eval_every": 1})
+    bundle = train(Run(tiny_init, [table], audio, tmp_path / "s2", cfg, log=lambda s: None))
+    metrics = read_metrics(tmp_path / "s2")
+    assert [m["step"] for m in metrics if "split" not in m] == [1, 2]
+    assert [(m["step"], m["split"]) for m in metrics if "split" in m] == [(1, "val+test"), (2, "val+test")]
+    assert metrics[-1]["epoch"] == 8 / 6  # 2 steps x 2 x 2 samples over 6 training rows
+    assert "mode: full" in (bundle / "config.yaml").read_text()
