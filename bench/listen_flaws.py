@@ -48,7 +48,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=16.0, help="length of each flawed performance")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
     ap.add_argument("--transcriber", default="auto", choices=("auto", "fast", "accurate"),
-                    help="which transcriber the engine runs (see model/listen/backends.py)")
+                    help="which transcriber the engine runs (see model/listen/transcribe/resolve.py)")
     args = ap.parse_args()
     if not can_render():
         print("fluidsynth and a GM soundfont are needed (apt-get install fluidsynth timgm6mb-soundfont)")

@@ -45,10 +45,6 @@ def _bounded_repr(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
-
-
 def from_dict(cls: type[T], data: Any, source: str) -> T:
     """Build `cls` from `data` (nested dataclasses recursively) or raise one SchemaError listing all."""
     problems: list[str] = []

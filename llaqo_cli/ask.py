@@ -8,19 +8,18 @@ from typing import Annotated
 import typer
 
 from llaqo.errors import error_boundary
-from llaqo.model.options import CoachOptions, EngineOptions
-from llaqo.options import COACH, DeviceOpt, uses
+from llaqo.model.options import EngineOptions
+from llaqo.options import COACH_ENGINE, uses
 
 
-@uses(coach=COACH)
+@uses(engine=COACH_ENGINE)
 def ask(
     file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="An audio file.")],
     question: Annotated[str, typer.Argument(metavar="QUESTION", show_default=False,
                                             help="The question, as you would ask a teacher.")],
-    device: DeviceOpt = "auto",
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of text.")] = False,
     *,
-    coach: CoachOptions,
+    engine: EngineOptions,
 ) -> None:
     """Ask the neural coach one question about a take; it answers for every 40.96-s chunk.
 
@@ -38,8 +37,7 @@ def ask(
 
     with error_boundary():
         probe(file)  # a bad file fails before the model is loaded
-        engine = build_engine(EngineOptions(engine="coach", device=device, coach=coach))
-        for start, end, text in ask_file(file, question, engine):
+        for start, end, text in ask_file(file, question, build_engine(engine)):
             if json_out:
                 print(json.dumps({"start_s": start, "end_s": end, "question": question, "answer": text}))
             else:

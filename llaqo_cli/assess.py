@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from llaqo.errors import error_boundary
-from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions, OutputOptions
-from llaqo.options import COACH, LISTEN, OUTPUT, DeviceOpt, EngineOpt, RubricOpt, engine_options, uses
+from llaqo.model.options import EngineOptions, OutputOptions
+from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -23,21 +23,18 @@ EXAMPLES = """
 """
 
 
-@uses(coach=COACH, listen=LISTEN, output=OUTPUT)
+@uses(engine=ENGINE, output=OUTPUT)
 def assess(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", show_default=False,
                                                 help="Audio files: wav, flac, ogg, mp3, m4a/aac.")],
     rubric: RubricOpt = "full",
-    engine: EngineOpt = "auto",
-    device: DeviceOpt = "auto",
     *,
-    coach: CoachOptions,
-    listen: ListenOptions,
+    engine: EngineOptions,
     output: OutputOptions,
 ) -> None:
     """Listen to takes and answer a teacher's rubric, segment by segment (40 s each)."""
     with error_boundary():
-        code = run_assessment(files, rubric, engine=engine_options(engine, device, coach, listen), output=output)
+        code = run_assessment(files, rubric, engine=engine, output=output)
     raise typer.Exit(code)
 
 

@@ -83,14 +83,23 @@ ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measuremen
 
 @dataclasses.dataclass(frozen=True)
 class Group:
-    """A core options dataclass and the CLI definition of each field; `fields` renames a field's
-    parameter where two groups would clash."""
+    """A core options dataclass, the CLI definition of each of its plain fields, and the groups that
+    build its nested fields (an engine's coach and listening options)."""
 
     target: type
     fields: dict[str, Any]  # field name → Annotated type
+    children: dict[str, Group] = dataclasses.field(default_factory=dict)
+    fixed: dict[str, Any] = dataclasses.field(default_factory=dict)  # fields the command decides
+
+    def parameters(self) -> list[tuple[type, str, Any]]:
+        """(dataclass, field, Annotated type) of every option, children's included."""
+        own = [(self.target, name, annotation) for name, annotation in self.fields.items()]
+        return own + [p for child in self.children.values() for p in child.parameters()]
 
     def build(self, values: dict[str, Any]) -> Any:
-        return self.target(**{name: _plain(values.pop(name)) for name in self.fields})
+        kwargs = {name: _plain(values.pop(name)) for name in self.fields}
+        kwargs |= {name: child.build(values) for name, child in self.children.items()}
+        return self.target(**kwargs, **self.fixed)
 
 
 def _plain(value: Any) -> Any:
@@ -101,11 +110,8 @@ COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeO
                              "max_length": MaxLenOpt})
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
 OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt})
-
-
-def engine_options(engine: EngineName | str, device: Device, coach: CoachOptions, listen: ListenOptions
-                   ) -> EngineOptions:
-    return EngineOptions(engine=_plain(engine), device=device, coach=coach, listen=listen)
+ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
+COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 
 
 def uses(**groups: Group) -> Callable[[Callable], Callable]:
@@ -115,10 +121,9 @@ def uses(**groups: Group) -> Callable[[Callable], Callable]:
         own = inspect.signature(command, eval_str=True)
         params = [p for p in own.parameters.values() if p.name not in groups]
         for group in groups.values():
-            for name, annotation in group.fields.items():
-                default = _default(group.target, name, annotation)
-                params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                                annotation=annotation))
+            for target, name, annotation in group.parameters():
+                params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                                default=_default(target, name, annotation), annotation=annotation))
 
         @functools.wraps(command)
         def run(**values: Any) -> Any:
@@ -136,7 +141,8 @@ def uses(**groups: Group) -> Callable[[Callable], Callable]:
 def _default(target: type, name: str, annotation: Any) -> Any:
     """The core dataclass's default, as the option's own type (an Enum member for a choice)."""
     f = next(f for f in dataclasses.fields(target) if f.name == name)
-    value = f.default if f.default is not dataclasses.MISSING else None
+    value = f.default if f.default is not dataclasses.MISSING else (
+        f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
     base = typing.get_args(annotation)[0]
     choices = [a for a in (typing.get_args(base) or (base,)) if isinstance(a, type) and issubclass(a, Enum)]
     return choices[0](value) if choices and value is not None else value

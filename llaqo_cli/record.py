@@ -16,8 +16,8 @@ import typer
 
 from llaqo.assess import run_assessment
 from llaqo.errors import error_boundary, fail
-from llaqo.model.options import CoachOptions, ListenOptions, OutputOptions
-from llaqo.options import COACH, LISTEN, OUTPUT, DeviceOpt, EngineOpt, RubricOpt, engine_options, uses
+from llaqo.model.options import EngineOptions, OutputOptions
+from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,7 +32,7 @@ REFRESH_ENTER_S = 0.1  # how often the Enter watcher checks whether the recordin
 METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flickering between blocks
 
 
-@uses(coach=COACH, listen=LISTEN, output=OUTPUT)
+@uses(engine=ENGINE, output=OUTPUT)
 def record(
     rubric: RubricOpt = "full",
     seconds: Annotated[
@@ -63,11 +63,8 @@ def record(
         bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")
     ] = False,
     list_inputs: Annotated[bool, typer.Option("--list-inputs", help="List the input devices and exit.")] = False,
-    engine: EngineOpt = "auto",
-    device: DeviceOpt = "auto",
     *,
-    coach: CoachOptions,
-    listen: ListenOptions,
+    engine: EngineOptions,
     output: OutputOptions,
 ) -> None:
     """Record a take from a microphone, save it, then assess it with a rubric.
@@ -95,7 +92,7 @@ def record(
         if no_assess:
             print(take.path)
             return
-        code = run_assessment([take.path], rubric, engine=engine_options(engine, device, coach, listen), output=output)
+        code = run_assessment([take.path], rubric, engine=engine, output=output)
     raise typer.Exit(code)
 
 

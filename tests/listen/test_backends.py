@@ -1,4 +1,4 @@
-"""Which transcriber the listening engine runs, and why (model/listen/backends.py)."""
+"""Which transcriber the listening engine runs, and why (model/listen/transcribe/resolve.py)."""
 
 from __future__ import annotations
 
