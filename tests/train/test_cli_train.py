@@ -31,11 +31,18 @@ def one_error_line(result) -> str:
     return errors[0]
 
 
-@pytest.mark.parametrize("args", [["--help"], ["stage3", "--help"], ["stage2", "--help"]])
-def test_help(args):
-    result = invoke(*args)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("stage", ["stage3", "stage2"])
+def test_help(stage, flag):
+    result = runner.invoke(app, ["train", stage, flag], env={"COLUMNS": "120"})
     assert result.exit_code == 0
-    assert "stage3" in result.output if args == ["--help"] else "--audio-root" in result.output
+    assert "Examples" in result.output and "--audio-root" in result.output and "KEY=VALUE" in result.output
+    assert not any(t in result.output for t in ("<bool>", "<str>", "<path>", "<list[", "<int>", "<float>"))
+
+
+def test_train_help_lists_the_stages():
+    result = invoke("-h")
+    assert result.exit_code == 0 and "stage3" in result.output and "stage2" in result.output
 
 
 @pytest.mark.parametrize("stage", train_config.STAGES[1:])
