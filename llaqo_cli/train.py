@@ -15,17 +15,32 @@ app = typer.Typer(help="Train the coach (stage 2: general audio QA/captions; sta
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})
 
-InitOpt = Annotated[Path, typer.Option("--init", metavar="DIR", help="Start from: a released-layout folder or a bundle.",
-                                       show_default=False)]
-DataOpt = Annotated[list[Path], typer.Option("--data", metavar="PATH", help="A metadata table (CSV/JSON/JSONL, layout detected "
-                                             "from its columns), a NeuroPiano parquet folder, or a mixture YAML. "
-                                             "Repeatable.", show_default=False)]
-RootOpt = Annotated[Optional[Path], typer.Option("--audio-root", metavar="DIR", help="Where the audio is; the tables' paths are "
-                                                 "remapped by their last path components.", show_default=False)]
-OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="The run folder (config, metrics, checkpoints, bundle).",
-                                      show_default=False)]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", metavar="FILE", help="A YAML overriding the stage's defaults.")]
-IntOpt = Optional[int]
+
+def _opt(flag: str, metavar: str, help: str, **kw):
+    return typer.Option(flag, metavar=metavar, help=help, show_default=False, **kw)
+
+
+InitOpt = Annotated[Path, _opt("--init", "DIR", "Start from: a released-layout folder or a bundle.")]
+DataOpt = Annotated[list[Path], _opt("--data", "PATH", "A metadata table (CSV/JSON/JSONL, layout detected from its "
+                                     "columns), a NeuroPiano parquet folder, or a mixture YAML. Repeatable.")]
+RootOpt = Annotated[Optional[Path], _opt("--audio-root", "DIR", "Where the audio is; the tables' paths are "
+                                         "remapped by their last path components.")]
+OutOpt = Annotated[Path, _opt("--out", "DIR", "The run folder (config, metrics, checkpoints, bundle).")]
+ConfigOpt = Annotated[Optional[Path], _opt("--config", "FILE", "A YAML overriding the stage's defaults.")]
+MaxStepsOpt = Annotated[Optional[int], _opt("--max-steps", "N", "Optimiser steps in all.")]
+BatchOpt = Annotated[Optional[int], _opt("--batch-size", "N", "Examples per process and micro-batch (default 4).")]
+AccumOpt = Annotated[Optional[int], _opt("--grad-accum", "N", "Micro-batches per optimiser step.")]
+LrOpt = Annotated[Optional[float], _opt("--lr", "X", "Peak learning rate (default 1e-4).")]
+WarmupOpt = Annotated[Optional[int], _opt("--warmup", "N", "Warm-up steps.")]
+SaveOpt = Annotated[Optional[int], _opt("--save-every", "N", "Checkpoint every N steps.")]
+EvalOpt = Annotated[Optional[int], _opt("--eval-every", "N", "Evaluation loss every N steps (0: never).")]
+SeedOpt = Annotated[Optional[int], _opt("--seed", "N", "Seed of the sample order and dropout (default 42).")]
+TrainModeOpt = Annotated[Optional[Mode], typer.Option("--mode", show_default=False, help=(
+    "compat: the released path (one audio token); full: every query of every window reaches the LLM."))]
+SplitOpt = Annotated[Optional[str], _opt("--split", "NAME", "Rows of this split (default train).")]
+FormatOpt = Annotated[str, _opt("--format", "NAME", "Force a table layout instead of detecting it.")]
+OverridesArg = Annotated[Optional[list[str]], typer.Argument(
+    metavar="KEY=VALUE", show_default=False, help="Config overrides, e.g. optim.min_lr=1e-5 num_workers=4.")]
 
 
 def _command(stage: str, summary: str):
@@ -35,27 +50,21 @@ def _command(stage: str, summary: str):
         out: OutOpt,
         audio_root: RootOpt = None,
         config: ConfigOpt = None,
-        max_steps: Annotated[IntOpt, typer.Option("--max-steps", metavar="N", help="Optimiser steps in all.")] = None,
-        batch_size: Annotated[IntOpt, typer.Option("--batch-size", metavar="N", help="Examples per process and micro-batch.")
-                              ] = None,
-        grad_accum: Annotated[IntOpt, typer.Option("--grad-accum", metavar="N", help="Micro-batches per optimiser step.")] = None,
-        lr: Annotated[Optional[float], typer.Option("--lr", metavar="X", help="Peak learning rate.")] = None,
-        warmup: Annotated[IntOpt, typer.Option("--warmup", metavar="N", help="Warm-up steps.")] = None,
-        save_every: Annotated[IntOpt, typer.Option("--save-every", metavar="N", help="Checkpoint every N steps.")] = None,
-        eval_every: Annotated[IntOpt, typer.Option("--eval-every", metavar="N", help="Evaluation loss every N steps (0: never).")
-                              ] = None,
-        seed: Annotated[IntOpt, typer.Option("--seed", metavar="N", help="Seed of the sample order and dropout (default 42).")] = None,
-        mode: Annotated[Optional[Mode], typer.Option("--mode", show_default=False,
-                                                     help="compat: the released path (one audio token); "
-                                                     "full: every query of every window reaches the LLM.")] = None,
+        max_steps: MaxStepsOpt = None,
+        batch_size: BatchOpt = None,
+        grad_accum: AccumOpt = None,
+        lr: LrOpt = None,
+        warmup: WarmupOpt = None,
+        save_every: SaveOpt = None,
+        eval_every: EvalOpt = None,
+        seed: SeedOpt = None,
+        mode: TrainModeOpt = None,
         lora: Annotated[bool, typer.Option("--lora", help="Add LoRA adapters to the frozen LLM.")] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
-        split: Annotated[Optional[str], typer.Option("--split", metavar="NAME", help="Rows of this split (default train).")] = None,
-        fmt: Annotated[str, typer.Option("--format", metavar="NAME", help="Force a table layout instead of detecting it.")] = "auto",
-        overrides: Annotated[Optional[list[str]], typer.Argument(metavar="KEY=VALUE", help="key=value config overrides, e.g. "
-                                                                 "optim.min_lr=1e-5 num_workers=4.",
-                                                                 show_default=False)] = None,
+        split: SplitOpt = None,
+        fmt: FormatOpt = "auto",
+        overrides: OverridesArg = None,
     ) -> None:
         from llaqo.model.train.config import load_config
         from llaqo.model.train.runner import Run, train
