@@ -17,6 +17,7 @@ import yaml
 
 from llaqo.common.config import from_dict, to_dict
 from llaqo.common.errors import ConfigError
+from llaqo.common.yamlfile import parse_yaml, read_yaml_text
 
 CONFIGS = Path(__file__).parent / "configs"
 STAGES = ("stage1", "stage2", "stage3")
@@ -125,7 +126,7 @@ def load_config(stage: str, config_file: Path | None = None, overrides: dict | N
         if not sep or not key:
             raise ConfigError(f"{pair!r}: expected key=value (e.g. optim.lr=3e-4)")
         try:
-            flat[key.strip()] = yaml.safe_load(value)
+            flat[key.strip()] = parse_yaml(value)
         except yaml.YAMLError:
             flat[key.strip()] = value
     for key, value in flat.items():
@@ -154,7 +155,7 @@ def _exponents(node):
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        data = parse_yaml(read_yaml_text(path)) or {}  # bounded: no alias bomb, no deep nesting
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: cannot read YAML ({e})") from None
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from llaqo.common.errors import ConfigError
+from llaqo.common.yamlfile import parse_yaml, read_yaml_text
 from llaqo.model.train import neuropiano
 from llaqo.model.train.layouts import Layout, detect
 
@@ -102,7 +103,7 @@ def _expand(paths: list[Path], fmt: str, audio_root: Path | None) -> list[Spec]:
 def _mixture(path: Path, fmt: str, audio_root: Path | None) -> list[Spec]:
     """datasets: [{path, weight?, format?, split?, audio_root?}] — paths relative to the YAML's folder."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = parse_yaml(read_yaml_text(path)) or {}  # bounded: no alias bomb, no deep nesting
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: cannot read the mixture YAML ({e})") from None
     entries = data.get("datasets") if isinstance(data, dict) else None

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import yaml
 
 from llaqo.common.errors import TrainingError
+from llaqo.common.files import write_atomic
 from llaqo.model.train import checkpoint
 
 OURS = ("config.yaml", "metrics.jsonl", "checkpoints", "bundle", ".bundle-tmp", ".merged-llm")
@@ -99,6 +99,4 @@ def read_metrics(out: Path) -> list[dict]:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)  # the one writer: a unique temp file, fsync, rename
