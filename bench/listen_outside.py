@@ -1,0 +1,152 @@
+"""The listening engine on outside material: renders the rules were not tuned on (other piano sounds, a
+room's reverb, a human performance, humanised corpus scores; built by scripts/build_outside_set.py).
+
+    .venv/bin/python bench/listen_outside.py [--transcribers fast,accurate] [--out table.md]
+
+Prints, per transcriber and per half (tuning / held out), dry and with reverb: note F1 (onset ±50 ms,
+pitch; mir_eval.transcription, offsets ignored) and the transcription's speed (× real time). Every figure
+is measured in this run; the last line holds the headline figures as `name=value`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import numpy as np  # noqa: E402
+
+import build_outside_set as outside  # noqa: E402
+from llaqo.model.audio.chunks import iter_segments  # noqa: E402
+from llaqo.model.listen.engine import ListenEngine  # noqa: E402
+from llaqo.model.listen.notes import Note, Transcription  # noqa: E402
+
+HALVES = ("tuning", "held_out")
+
+
+@dataclass
+class Heard:
+    render: outside.Render
+    transcription: Transcription
+    audio_s: float
+    took_s: float
+
+
+def transcribe_render(engine: ListenEngine, wav: Path) -> tuple[Transcription, float, float]:
+    """The whole take transcribed (segments joined), its length and the seconds taken."""
+    notes, pedals, audio, took, start, end = [], [], 0.0, 0.0, 0.0, 0.0
+    has_pedal = True
+    for seg in iter_segments(wav):
+        started = time.perf_counter()
+        tr = engine.transcribe(seg)
+        took += time.perf_counter() - started
+        audio += seg.duration_s
+        notes += tr.notes
+        pedals += tr.pedals
+        has_pedal = tr.has_pedal
+        end = tr.end_s
+    return Transcription(notes, start, end, pedals, has_pedal), audio, took
+
+
+def note_f1(reference: list[list[float]], found: list[Note]) -> tuple[float, float, float]:
+    """(F1, precision, recall): onsets within ±50 ms and the same pitch, one-to-one (mir_eval)."""
+    import mir_eval
+
+    ref = np.asarray(reference, dtype=float).reshape(-1, 4)
+    est = np.asarray([[n.onset, max(n.offset, n.onset + 0.01), n.pitch] for n in found], dtype=float).reshape(-1, 3)
+    if len(ref) == 0 or len(est) == 0:
+        return 0.0, 0.0, 0.0
+    p, r, f, _ = mir_eval.transcription.precision_recall_f1_overlap(
+        ref[:, :2], mir_eval.util.midi_to_hz(ref[:, 2]), est[:, :2], mir_eval.util.midi_to_hz(est[:, 2]),
+        onset_tolerance=0.05, offset_ratio=None)
+    return float(f), float(p), float(r)
+
+
+def hear_all(renders: list[outside.Render], folder: Path, transcriber: str) -> list[Heard]:
+    engine = ListenEngine(transcriber=transcriber)
+    heard = []
+    for r in renders:
+        tr, secs, took = transcribe_render(engine, folder / f"{r.name}.wav")
+        heard.append(Heard(r, tr, secs, took))
+        print(f"  {transcriber}: {r.name} F1 {note_f1(r.notes, tr.notes)[0]:.3f} ({took:.1f} s)", file=sys.stderr)
+    return heard
+
+
+def f1_table(by_transcriber: dict[str, list[Heard]]) -> tuple[list[str], dict[str, float]]:
+    lines = ["| transcriber | half | dry: mean F1 (min) | reverb: mean F1 (min) | all: mean F1 | renders | speed |",
+             "|---|---|---|---|---|---|---|"]
+    figures: dict[str, float] = {}
+    for name, heard in by_transcriber.items():
+        speed = sum(h.took_s for h in heard) / sum(h.audio_s for h in heard)
+        figures[f"speed_{name}"] = speed
+        for half in HALVES:
+            cells, alls = [], []
+            for wet in (False, True):
+                f1s = [note_f1(h.render.notes, h.transcription.notes)[0] for h in heard
+                       if h.render.split == half and h.render.reverb == wet]
+                alls += f1s
+                cells.append(f"{np.mean(f1s):.3f} ({np.min(f1s):.3f})" if f1s else "—")
+                figures[f"f1_{name}_{half}_{'wet' if wet else 'dry'}"] = float(np.mean(f1s)) if f1s else float("nan")
+            figures[f"f1_{name}_{half}"] = float(np.mean(alls))
+            lines.append(f"| {name} | {half.replace('_', ' ')} | {cells[0]} | {cells[1]} | {np.mean(alls):.3f} | "
+                         f"{len(alls)} | {speed:.3f}× |")
+    return lines, figures
+
+
+def per_render_table(by_transcriber: dict[str, list[Heard]]) -> list[str]:
+    names = list(by_transcriber)
+    lines = ["| render | half | kind | " + " | ".join(f"{n} F1 (P / R)" for n in names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    for k, h0 in enumerate(next(iter(by_transcriber.values()))):
+        cells = []
+        for n in names:
+            h = by_transcriber[n][k]
+            f, p, r = note_f1(h.render.notes, h.transcription.notes)
+            cells.append(f"{f:.3f} ({p:.2f} / {r:.2f})")
+        lines.append(f"| {h0.render.name} | {h0.render.split.replace('_', ' ')} | {h0.render.kind} | "
+                     + " | ".join(cells) + " |")
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, default=outside.DEFAULT_OUT, help="where the set is (built if missing)")
+    ap.add_argument("--transcribers", default="fast,accurate", help="comma-separated: fast, accurate, auto")
+    ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
+    args = ap.parse_args()
+    missing = outside.missing_inputs()
+    if missing:
+        print(missing)
+        return 2
+    renders = outside.build(args.set, 20.0)
+    by_transcriber = {t: hear_all(renders, args.set, t) for t in args.transcribers.split(",")}
+    lines, figures = f1_table(by_transcriber)
+    lines += [""] + per_render_table(by_transcriber)
+    pieces = {h: sorted({r.piece for r in renders if r.split == h}) for h in HALVES}
+    lines += ["", f"Set: {len(renders)} renders of {sum(map(len, pieces.values()))} pieces "
+              f"(tuning: {', '.join(pieces['tuning'])}; held out: {', '.join(pieces['held_out'])}); "
+              f"sounds {', '.join(outside.SOUNDFONTS)}; half the renders with reverb.",
+              f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores."]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(" ".join(f"{k}={v:.3f}" for k, v in figures.items()))
+    return 0
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
