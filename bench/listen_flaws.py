@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from llaqo.model.audio.chunks import iter_segments  # noqa: E402
-from llaqo.model.listen.engine import ListenEngine, SegmentFindings  # noqa: E402
+from llaqo.model.listen.engine import ListenEngine  # noqa: E402
+from llaqo.model.listen.judge.segment import SegmentJudge  # noqa: E402
 from llaqo.model.listen.notes import Transcription  # noqa: E402
 from llaqo.rubric.schema import load_rubric  # noqa: E402
 from tests.fixtures.piano import can_render, render  # noqa: E402
@@ -32,7 +33,7 @@ from tests.listen.scoring import note_f1  # noqa: E402
 
 
 def reading(tr: Transcription, dimension: str, measure: str) -> tuple[float | None, int | None]:
-    finding = SegmentFindings(tr).get(dimension)
+    finding = SegmentJudge(tr).get(dimension)
     value = next((r.value for r in finding.readings if r.measure == measure), None)
     return value, finding.rating
 
@@ -84,7 +85,7 @@ def main() -> int:
             tr, secs, took = transcribe_file(engine, render(notes, folder / f"{name.replace(' ', '_')}.wav"))
             audio_s, compute_s = audio_s + secs, compute_s + took
             f1s.append((name, note_f1(notes, tr.notes)))
-            found, finding = SegmentFindings(tr).technique()
+            found, finding = SegmentJudge(tr).technique()
             ok = found == name
             failures += not ok
             lines.append(f"| {name} | {found} | {finding.evidence[0].value:.0f}% | {'yes' if ok else 'NO'} |")

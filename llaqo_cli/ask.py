@@ -33,7 +33,7 @@ def ask(
 
     from llaqo.model.assess import EngineOptions
     from llaqo.model.coach.ask import ask_file
-    from llaqo.rubric.render.common import span_text
+    from llaqo.common.times import span_text
 
     with error_boundary():
         opts = EngineOptions("coach", model, device, dtype, fast, mode, max_length)

@@ -92,7 +92,7 @@ def run_assessment(
         try:
             _emit(reports, failures, json_out, markdown, html, explain)
         except OSError as e:
-            from llaqo.model.errors import LlaqoError
+            from llaqo.common.errors import LlaqoError
 
             raise LlaqoError(f"{e.filename or 'output'}: cannot write the report ({e.strerror})") from None
     return 1 if failures else 0
@@ -103,7 +103,7 @@ def _assess_all(files, rubric, engine, reason):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from llaqo.model.assess import assess_file
-    from llaqo.model.errors import LlaqoError
+    from llaqo.common.errors import LlaqoError
 
     reports, failures = [], []
     err = Console(stderr=True)

@@ -24,7 +24,7 @@ def convert(
       llaqo ask take.wav "How clean is the attack?" --model ckpts/bundle
     """
     from llaqo.model.coach.convert import convert_released
-    from llaqo.model.errors import ConfigError
+    from llaqo.common.errors import ConfigError
 
     with error_boundary():
         if mode not in ("compat", "full"):

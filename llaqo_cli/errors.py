@@ -24,7 +24,7 @@ def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def error_boundary() -> Iterator[None]:
-    from llaqo.model.errors import LlaqoError
+    from llaqo.common.errors import LlaqoError
 
     try:
         yield

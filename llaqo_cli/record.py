@@ -184,12 +184,14 @@ class _Meter:
     def _render(self, level: Level):
         from rich.text import Text
 
+        from llaqo.common.times import clock
+
         db = 20 * math.log10(max(self.shown_peak, 1e-9))
         filled = round(METER_WIDTH * min(1.0, max(0.0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB)))
         colour = "red" if db > -3 else "yellow" if db > -12 else "green"
         line = Text()
         line.append("● ", style="red")
-        line.append(_clock(level.elapsed_s) + (f" / {_clock(self.seconds)}" if self.seconds else ""))
+        line.append(clock(level.elapsed_s, 1) + (f" / {clock(self.seconds, 1)}" if self.seconds else ""))
         line.append("  ▕")
         line.append("█" * filled, style=colour)
         line.append("·" * (METER_WIDTH - filled), style="dim")
@@ -200,11 +202,6 @@ class _Meter:
         elif level.silent_s >= SILENT_WARNING_S:
             line.append("  no signal — muted microphone?", style="yellow")
         return line
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def _print_summary(console: Console, take: Take) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from llaqo.model.audio.chunks import count_segments, iter_segments
 from llaqo.model.audio.io import probe
 from llaqo.model.engine import Engine, Progress
-from llaqo.model.errors import CheckpointError, ConfigError
+from llaqo.common.errors import CheckpointError, ConfigError
 from llaqo.rubric.report import Report, Segment
 from llaqo.rubric.schema import Rubric, RubricError, load_rubric
 from llaqo.rubric.summary import aggregate

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from llaqo.model.errors import ConfigError
+from llaqo.common.errors import ConfigError
 
 T = TypeVar("T")
 

@@ -11,7 +11,8 @@ import re
 from functools import lru_cache
 
 from llaqo.rubric.report import Remark, Value
-from llaqo.rubric.schema import DEFAULT_SCALES, TECHNIQUE_CLASSES, Question
+from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.rubric.schema import DEFAULT_SCALES, Question
 
 # The reference evaluation's rule: the first number in the answer, integer or decimal.
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")

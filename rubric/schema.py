@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
+from llaqo.common.music import TECHNIQUE_CLASSES
+
 KINDS = ("rating", "verbal", "difficulty", "technique")
 DEFAULT_SCALES = {"rating": (1, 6), "difficulty": (1, 9)}  # NeuroPiano ratings, Henle levels (CIPI)
-# The PLD technique classes; the dataset writes them Repeatednotes, Doublenotes, Octave (see parse.py).
-TECHNIQUE_CLASSES = ("Scales", "Arpeggios", "Ornaments", "Repeated notes", "Double notes", "Octaves", "Staccato")
 # Per-question overrides of the coach's generation settings, and the type each must have.
 GENERATION_KEYS = {
     "num_beams": int,

@@ -15,9 +15,11 @@ from collections import Counter
 from dataclasses import asdict, replace
 from typing import Any
 
+from llaqo.common.times import merge_spans
 from llaqo.rubric.report import Answer, Remark, Report
 
 SCHEMA_VERSION = "1.0"
+HEARD_GAP_S = 0.05  # spans closer than this read as one stretch heard
 VALUED_KINDS = ("rating", "difficulty", "technique")
 
 
@@ -75,15 +77,9 @@ def is_not_followed(answer: Answer, remark: Remark) -> bool:
     return not remark.text.strip()
 
 
-def heard_ranges(remarks: list[Remark], gap_s: float = 0.05) -> list[tuple[float, float]]:
+def heard_ranges(remarks: list[Remark], gap_s: float = HEARD_GAP_S) -> list[tuple[float, float]]:
     """The spans the remarks speak of, sorted, with touching or overlapping spans merged."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted((r.start_s, r.end_s) for r in remarks):
-        if merged and start <= merged[-1][1] + gap_s:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(((r.start_s, r.end_s) for r in remarks), gap_s=gap_s)
 
 
 def answer_summary(answer: Answer) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from llaqo.model.errors import AudioError
+from llaqo.common.errors import AudioError
 
 SOUNDFILE_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"}
 

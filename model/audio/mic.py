@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from llaqo.model.audio.take_file import TakeWriter
-from llaqo.model.errors import DeviceError, RecordingError
+from llaqo.common.errors import DeviceError, RecordingError
 
 WRITE_EVERY_S = 0.25  # how often the writer thread appends to the file (and rewrites its header)
 REFRESH_S = 0.05  # how often the meter is read and drawn

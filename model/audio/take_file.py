@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from llaqo.model.errors import RecordingError
+from llaqo.common.errors import RecordingError
 
 TAKES_FOLDER = Path("takes")
 SAMPLE_WIDTH = 2  # bytes: 16-bit PCM, 96 dB of range, what every player and DAW reads

@@ -12,7 +12,7 @@ from llaqo.model.coach.config import CoachConfig
 from llaqo.model.coach.llaqo import LLaQo
 from llaqo.model.coach.llm import load_llm
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
-from llaqo.model.errors import CheckpointError, DeviceError
+from llaqo.common.errors import CheckpointError, DeviceError
 
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
 

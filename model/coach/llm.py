@@ -15,7 +15,7 @@ from torch import nn
 from transformers import AttentionInterface, LlamaForCausalLM
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
 
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 REFERENCE_ATTENTION = "llaqo_reference"
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from llaqo.model.coach.checkpoints.layout import is_bundle, is_released_layout
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 PACKAGE_CKPTS = Path(__file__).resolve().parents[2] / "ckpts"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import sentencepiece as spm
 import torch
 
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 
 class LlmTokenizer:

@@ -1,12 +1,14 @@
-"""What every renderer shows, computed once: rows per dimension, the timeline, times and bars as text."""
+"""What every renderer shows, computed once: rows per dimension, the timeline, bars as text
+(times and spans: llaqo.common.times, re-exported for the renderers)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from llaqo.common.times import clock, merge_spans, span_text, spans_text
 from llaqo.rubric.report import Evidence, Report
-from llaqo.rubric.summary import aggregate, take_answers
+from llaqo.rubric.summary import HEARD_GAP_S, aggregate, take_answers
 
 FULL, EMPTY = "█", "░"
 MAX_BAR_CELLS = 12  # a wider scale is drawn on 10 cells
@@ -45,7 +47,7 @@ def dimension_rows(summary: dict[str, Any]) -> list[DimensionRow]:
         if entry["kind"] == "rating" and row.rating is None:
             row.rating = entry
         row.comments.extend(entry["comments"] if entry["kind"] == "verbal" else [])
-        row.heard = _merge_spans(row.heard + entry["heard"])
+        row.heard = [list(s) for s in merge_spans(row.heard + entry["heard"], gap_s=HEARD_GAP_S)]
     return list(rows.values())
 
 
@@ -70,32 +72,6 @@ def piece_facts(summary: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
         usable = f" ({followed_text(technique)})" if followed_text(technique) else ""
         facts.append(("Technique", (technique["value"] or "not followed") + usable, technique))
     return facts
-
-
-def _merge_spans(spans: list[list[float]]) -> list[list[float]]:
-    merged: list[list[float]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1] + 0.05:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-
-
-def clock(seconds: float) -> str:
-    """0:07, 1:40, 1:02:03."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def span_text(start_s: float, end_s: float) -> str:
-    return f"{clock(start_s)}–{clock(end_s)}"
-
-
-def spans_text(spans: list[list[float]] | list[tuple[float, float]]) -> str:
-    return ", ".join(span_text(start, end) for start, end in spans) or "—"
 
 
 def rating_bar(value: int | None, scale: tuple[int, int] | list[int]) -> str:
@@ -137,7 +113,7 @@ def distinct_comments(row: DimensionRow) -> list[tuple[str, list[list[float]]]]:
     spans: dict[str, list[list[float]]] = {}
     for comment in row.comments:
         spans.setdefault(comment["text"], []).append([comment["start_s"], comment["end_s"]])
-    return [(text, _merge_spans(where)) for text, where in spans.items()]
+    return [(text, [list(s) for s in merge_spans(where, gap_s=HEARD_GAP_S)]) for text, where in spans.items()]
 
 
 def comment_text(row: DimensionRow, most: int | None = None) -> str:

@@ -8,7 +8,7 @@ from llaqo.model.coach.build import choose_placement, load_coach, trainable_stat
 from llaqo.model.coach.checkpoints import released
 from llaqo.model.coach.checkpoints.keymap import ours_to_released, released_to_ours, rename
 from llaqo.model.coach.convert import convert_released
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 from tests.fixtures.tiny_ckpt import tiny_config
 
 CPU = choose_placement("cpu")

@@ -24,15 +24,15 @@ def transcribers():
     def get(kind: str):
         if kind not in built:
             if kind == "fast":
-                from llaqo.model.listen.fast_transcribe import FastTranscriber, fast_backend_missing
+                from llaqo.model.listen.transcribe.fast import FastTranscriber, fast_backend_missing
 
                 if fast_backend_missing():
                     pytest.skip(fast_backend_missing())
                 built[kind] = FastTranscriber()
             else:
-                from llaqo.model.listen.transcribe import Transcriber
+                from llaqo.model.listen.transcribe.accurate import AccurateTranscriber
 
-                built[kind] = Transcriber()
+                built[kind] = AccurateTranscriber()
         return built[kind]
 
     return get

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from llaqo.model.errors import ConfigError
-from llaqo.model.listen.align import ScoreFollower
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures import timing
-from llaqo.model.listen.score import load_score
+from llaqo.common.errors import ConfigError
+from llaqo.model.listen.judge.align import ScoreFollower
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.measures import timing
+from llaqo.model.listen.judge.score import load_score
 from tests.fixtures.piano import write_midi
 from tests.listen import performances as P
 from tests.listen.test_measures import as_heard

@@ -6,11 +6,12 @@ import sys
 
 import pytest
 
-from llaqo.model.errors import ConfigError
-from llaqo.model.listen import backends
-from llaqo.model.listen.backends import choose_transcriber
+from llaqo.common import device as device_mod
+from llaqo.common.errors import ConfigError
+from llaqo.model.listen.transcribe import resolve as backends
+from llaqo.model.listen.transcribe.resolve import choose_transcriber
 from llaqo.model.listen.engine import ListenEngine
-from llaqo.model.listen.fast_transcribe import find_model_file
+from llaqo.model.listen.transcribe.fast import find_model_file
 
 MISSING = "basic-pitch's model file is not installed (pip install --no-deps basic-pitch==0.4.0)"
 
@@ -24,7 +25,7 @@ def machine(monkeypatch, tmp_path):
         gpus.mkdir(exist_ok=True)
         if gpu:
             (gpus / "0000:01:00.0").mkdir(exist_ok=True)
-        monkeypatch.setattr(backends, "NVIDIA_GPUS", gpus)
+        monkeypatch.setattr(device_mod, "NVIDIA_GPUS", gpus)
         monkeypatch.setattr(backends, "fast_backend_missing", lambda: None if fast else MISSING)
 
     return set_
@@ -71,7 +72,7 @@ def test_driver_without_a_usable_gpu_falls_back_to_the_fast_transcriber(machine)
 
     if torch.cuda.is_available():
         pytest.skip("this machine's GPU is usable")
-    from llaqo.model.listen import fast_transcribe
+    from llaqo.model.listen.transcribe import fast as fast_transcribe
 
     if fast_transcribe.fast_backend_missing():
         pytest.skip(fast_transcribe.fast_backend_missing())

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llaqo.model.listen import fast_transcribe as F
-from llaqo.model.listen import levels as L
-from llaqo.model.listen.note_creation import MIN_NOTE_FRAMES, inferred_onsets, posteriors_to_notes
+from llaqo.model.listen.transcribe import fast as F
+from llaqo.model.listen.transcribe import levels as L
+from llaqo.model.listen.transcribe.note_creation import MIN_NOTE_FRAMES, inferred_onsets, posteriors_to_notes
 
 KEY = 40  # column of MIDI 61
 REPO = Path(__file__).resolve().parents[2]

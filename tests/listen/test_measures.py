@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from llaqo.model.listen.engine import MEASURES, SegmentFindings
+from llaqo.model.listen.judge.dimensions import DIMENSIONS
+from llaqo.model.listen.judge.segment import SegmentJudge
+
+MEASURES = [name for name, d in DIMENSIONS.items() if not d.needs_score]  # what a take without a score is judged on
 from llaqo.model.listen.notes import Note, Transcription
-from llaqo.model.listen.rating import RULES
+from llaqo.model.listen.judge.rating import RULES
 from tests.listen import performances as P
 
 RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")
@@ -22,7 +25,7 @@ def as_heard(notes) -> Transcription:
 
 
 def value(tr: Transcription, dimension: str, measure: str) -> tuple[float, int]:
-    finding = SegmentFindings(tr).get(dimension)
+    finding = SegmentJudge(tr).get(dimension)
     return next(r.value for r in finding.readings if r.measure == measure), finding.rating
 
 
@@ -45,7 +48,7 @@ def test_flaw_moves_its_measure_through_the_transcriber(heard, flaw, kind):
 
 
 def test_every_dimension_has_a_rated_clean_reading_and_times():
-    found = SegmentFindings(as_heard(P.base(16.0)))
+    found = SegmentJudge(as_heard(P.base(16.0)))
     for dimension in MEASURES:
         if dimension == "pedal":
             continue
@@ -67,11 +70,11 @@ def test_rules_are_monotone_and_bounded():
 
 def test_remarks_name_times():
     tr = as_heard(P.hand_imbalance(P.base(16.0)))
-    finding = SegmentFindings(tr).get("hand_balance")
+    finding = SegmentJudge(tr).get("hand_balance")
     assert "0:" in finding.comment and finding.evidence[0].times
 
 
 def test_too_few_notes_gives_no_rating():
     tr = as_heard(P.base(16.0)[:3])
-    found = SegmentFindings(tr)
+    found = SegmentJudge(tr)
     assert found.get("tempo").rating is None and "Too few" in found.get("tempo").comment

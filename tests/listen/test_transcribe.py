@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from llaqo.model.listen.transcribe import WINDOW_S, plan_windows
-from llaqo.model.listen.viterbi import decode_intervals
+from llaqo.model.listen.transcribe.accurate import WINDOW_S, plan_windows
+from llaqo.model.listen.transcribe.viterbi import decode_intervals
 from tests.listen.scoring import note_f1
 
 
@@ -29,7 +29,7 @@ def test_viterbi_matches_transkun_decoder():
 
 
 def test_lean_modules_equal_the_originals():
-    from llaqo.model.listen.transkun_fast import LeanIntervalScorer, LeanMelSpectrum, UpsampleAsMatmul, load_transkun
+    from llaqo.model.listen.transcribe.transkun_lean import LeanIntervalScorer, LeanMelSpectrum, UpsampleAsMatmul, load_transkun
     from transkun.LayersTransformer import ScaledInnerProductIntervalScorer
     from transkun.Util import MelSpectrum
 

@@ -22,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from llaqo.model.coach.checkpoints.layout import MANIFEST, is_bundle  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import CoachConfig
 from llaqo.model.config_io import from_dict, to_dict
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 FORMAT = "llaqo-bundle"
 WEIGHTS = "llaqo.safetensors"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 _ENC = r"audio_encoder\.model\."
 _QF = r"Qformer\.bert\."

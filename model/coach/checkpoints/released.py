@@ -20,7 +20,7 @@ from llaqo.model.coach.checkpoints.keymap import released_to_ours
 from llaqo.model.coach.checkpoints.layout import CHECKPOINT as _CKPT
 from llaqo.model.coach.checkpoints.layout import is_released_layout  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import AlignerConfig, CoachConfig, EncoderConfig
-from llaqo.model.errors import CheckpointError
+from llaqo.common.errors import CheckpointError
 
 _ENC = "encoder.vit."
 _QF = "aligner.qformer."

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from llaqo.common.device import Device
 from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
-from llaqo.model.listen.viterbi import decode_intervals
+from llaqo.model.listen.transcribe.viterbi import decode_intervals
 
 MODEL_RATE = 44_100  # Hz, what transkun 2.0 was trained on
 WINDOW_S = 16.0  # its training segment length
@@ -47,22 +48,29 @@ def plan_windows(duration_s: float, window_s: float = WINDOW_S, overlap_s: float
     return [i * hop for i in range(n)]
 
 
-class Transcriber:
-    """transkun 2.0 with lean inference; `transcribe(samples, rate, start_s)` → Transcription."""
+class AccurateTranscriber:
+    """transkun 2.0 with lean inference (the Transcriber protocol); its weights load on first use."""
 
     name = "transkun 2.0.1"
+    kind = "accurate"
+    hears_pedal = True
 
-    def __init__(self, device: str = "auto", quantize: bool = True, threads: int | None = None,
+    def __init__(self, device: Device | str = "auto", quantize: bool = True, threads: int | None = None,
                  overlap_s: float = MIN_OVERLAP_S):
-        from llaqo.model.listen.transkun_fast import load_transkun
-
         self.overlap_s = overlap_s
         if threads:
             torch.set_num_threads(threads)
-        self.device = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
-                                   ("cpu" if device == "auto" else device))
-        self.quantized = quantize and self.device.type == "cpu"
-        self.model = load_transkun(self.device, quantize)
+        self.device = Device.parse(device).resolve()
+        self.quantized = quantize and not self.device.is_cuda
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from llaqo.model.listen.transcribe.transkun_lean import load_transkun
+
+            self._model = load_transkun(self.device.torch(), self.quantized)
+        return self._model
 
     def describe(self) -> str:
         return f"{self.name}{' (int8)' if self.quantized else ''}"
@@ -86,12 +94,12 @@ class Transcriber:
         at its training length — at 15.65 s or 18 s it misses more than half the notes (measured)."""
         from transkun.Util import makeFrame
 
-        from llaqo.model.listen.transkun_fast import window_scores
+        from llaqo.model.listen.transcribe.transkun_lean import window_scores
 
         model = self.model
         a = round(offset_s * MODEL_RATE)
         size = round(WINDOW_S * MODEL_RATE)
-        piece = audio[:, a : a + size].to(self.device)
+        piece = audio[:, a : a + size].to(self.device.torch())
         piece = torch.nn.functional.pad(piece, (0, size - piece.shape[-1]))
         frames = makeFrame(piece, model.hopSize, model.windowSize).unsqueeze(0)  # (1, c, frames, win)
         score, ctx = window_scores(model, frames)

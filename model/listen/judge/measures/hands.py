@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import merge_spans, spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
 BALANCE_WINDOW_S = 4.0  # the balance is also read window by window, to say where it tips
@@ -32,7 +33,7 @@ def balance(a: Analysis) -> Finding:
                          f"{np.median(n.velocity[left]):.0f} (median velocity)", tipped)]
     if diff < -3:
         comment = f"The left hand covers the melody ({-diff:.0f} velocity louder)"
-        comment += f", most at {span_text(tipped)}." if tipped else "."
+        comment += f", most at {spans_phrase(tipped)}." if tipped else "."
     elif diff < 3:
         comment = "Melody and accompaniment are at the same level: bring the melody out."
     elif diff > 35:
@@ -69,7 +70,7 @@ def timing(a: Analysis) -> Finding:
                          f"(left hand {'late' if signed > 0 else 'early'} by {abs(signed):.0f} ms on average)", spans)]
     if spans:
         who = "left hand late" if signed > 0 else "left hand early"
-        comment = f"Hands not together at {span_text(spans)} ({who} by {abs(signed):.0f} ms on average)."
+        comment = f"Hands not together at {spans_phrase(spans)} ({who} by {abs(signed):.0f} ms on average)."
     else:
         comment = f"Hands are together (within {mean_abs:.0f} ms on shared beats)."
     return Finding("hand_timing", comment, [Reading("hand_asynchrony", mean_abs)], evidence)

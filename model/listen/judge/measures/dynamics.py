@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
 SMOOTH_S = 0.75  # the loudness curve is the line's velocity averaged over ±this
@@ -61,14 +62,14 @@ def dynamics(a: Analysis) -> Finding:
                                  "loudness range of the sound itself (5th–95th percentile, 0.5-s frames)"))
     parts = []
     if spans:
-        parts.append(f"abrupt changes at {span_text(spans)}")
+        parts.append(f"abrupt changes at {spans_phrase(spans)}")
     if span < 8:
         parts.append(f"little dynamic shape (range {span:.0f})")
     if parts:
         comment = "Dynamics: " + "; ".join(parts) + "."
     else:
         rise = t[int(np.argmax(curve))]
-        comment = f"Natural dynamic shape (range {span:.0f}, peak around {span_text([(rise, rise)])}), no abrupt jumps."
+        comment = f"Natural dynamic shape (range {span:.0f}, peak around {spans_phrase([(rise, rise)])}), no abrupt jumps."
     return Finding("dynamics", comment, [Reading("dynamic_range", span), Reading("abrupt_jumps", rate)], evidence)
 
 
@@ -85,7 +86,7 @@ def sound(a: Analysis) -> Finding:
         Evidence("weak_share", round(share, 1), "%", f"{int(weak.sum())} notes softer than {WEAK}: thin", spans),
     ]
     if share > 25:
-        comment = f"Thin sound: many notes barely sound ({share:.0f}% softer than {WEAK}), at {span_text(spans)}."
+        comment = f"Thin sound: many notes barely sound ({share:.0f}% softer than {WEAK}), at {spans_phrase(spans)}."
     elif median < 50:
         comment = f"The sound is light (median velocity {median:.0f}): play deeper into the keys."
     else:

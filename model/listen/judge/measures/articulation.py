@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, span_text, spans_where, too_few
-from llaqo.model.listen.measures.pedal import no_pedal_evidence
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
+from llaqo.model.listen.judge.measures.pedal import no_pedal_evidence
 from llaqo.rubric.report import Evidence
 
 LEGATO_BAND = (0.95, 1.25)  # ratios in here are even legato
@@ -70,9 +71,9 @@ def legato(a: Analysis) -> Finding:
         evidence.append(Evidence("legato_breaks", int(bad.sum()), "steps", "steps far from legato", spans))
         how = "notes released early" if np.median(clipped[bad]) < lo else "notes held over the next"
         if bad.mean() < 0.15:
-            comment = f"Even legato overall; brief breaks at {span_text(spans)} ({how})."
+            comment = f"Even legato overall; brief breaks at {spans_phrase(spans)} ({how})."
         else:
-            comment = f"Legato breaks at {span_text(spans)} ({how})" + ("; even elsewhere." if bad.mean() < 0.5 else ".")
+            comment = f"Legato breaks at {spans_phrase(spans)} ({how})" + ("; even elsewhere." if bad.mean() < 0.5 else ".")
     else:
         comment = f"Even legato: notes join the next one cleanly (sound/gap {np.median(clipped):.2f})."
     return Finding("legato", comment, [Reading("legato_deviation", dev)], evidence + no_pedal_evidence(a))
@@ -90,7 +91,7 @@ def lines(a: Analysis) -> Finding:
                          f"{int(gapped.sum())} of {len(gapped)} steps along the lines leave a silence"
                          f" (median {np.median(gaps[gapped]) * 1000 if gapped.any() else 0:.0f} ms)", spans)]
     if spans:
-        comment = f"The line breaks at {span_text(spans)} ({share:.0f}% of steps leave a silence)."
+        comment = f"The line breaks at {spans_phrase(spans)} ({share:.0f}% of steps leave a silence)."
     else:
         comment = "Lines are connected: no audible gaps between successive notes."
     return Finding("lines", comment, [Reading("gap_share", share)], evidence + no_pedal_evidence(a))
@@ -99,12 +100,9 @@ def lines(a: Analysis) -> Finding:
 def attack(a: Analysis) -> Finding:
     n = a.notes
     spreads, at = [], []
-    for g in a.chords:
-        for right in (True, False):
-            h = g[a.right_hand[g] == right]
-            if len(h) >= 2:
-                spreads.append(float(np.ptp(n.onset[h])))
-                at.append(float(n.onset[h].min()))
+    for h, _ in a.hand_chords:
+        spreads.append(float(np.ptp(n.onset[h])))
+        at.append(float(n.onset[h].min()))
     stray_lo, stray_vel = STRAY
     stray = (n.duration < stray_lo) & (n.velocity < stray_vel)
     stray_share = float(stray.mean() * 100) if len(n) else 0.0
@@ -122,8 +120,8 @@ def attack(a: Analysis) -> Finding:
         evidence.insert(0, Evidence("chord_spread", round(spread_ms, 1), "ms",
                                     f"notes of one hand's chords start {spread_ms:.0f} ms apart on average", spans))
         if spans:
-            parts.append(f"chords not together at {span_text(spans)} (up to {max(spreads) * 1000:.0f} ms)")
+            parts.append(f"chords not together at {spans_phrase(spans)} (up to {max(spreads) * 1000:.0f} ms)")
     if stray.any():
-        parts.append(f"stray notes at {span_text(evidence[-1].times)}")
+        parts.append(f"stray notes at {spans_phrase(evidence[-1].times)}")
     comment = ("Attack: " + "; ".join(parts) + ".") if parts else "Clean attack: chords start together, no stray notes."
     return Finding("attack", comment, readings, evidence)

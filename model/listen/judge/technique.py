@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, span_text, spans_where
-from llaqo.model.listen.measures.pedal import no_pedal_evidence
+from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.model.listen.judge.analysis import Analysis, runs
+from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, spans_where
+from llaqo.model.listen.judge.measures.pedal import no_pedal_evidence
 from llaqo.rubric.report import Evidence
-
-CLASSES = ("Scales", "Arpeggios", "Ornaments", "Repeated notes", "Double notes", "Octaves", "Staccato")
-
 
 def _runs(mask: np.ndarray, min_len: int) -> np.ndarray:
     """Bool per step: inside a run of at least `min_len` consecutive True."""
     out = np.zeros(len(mask), dtype=bool)
-    start = None
-    for i, m in enumerate(list(mask) + [False]):
-        if m and start is None:
-            start = i
-        elif not m and start is not None:
-            if i - start >= min_len:
-                out[start:i] = True
-            start = None
+    for lo, hi in runs(mask, min_len):
+        out[lo:hi] = True
     return out
 
 
@@ -61,16 +54,12 @@ def _line_patterns(a: Analysis, line: np.ndarray) -> dict[str, np.ndarray]:
 def _chord_patterns(a: Analysis) -> dict[str, list[int]]:
     n = a.notes
     out: dict[str, list[int]] = {"Double notes": [], "Octaves": []}
-    for g in a.chords:
-        for right in (True, False):
-            h = g[a.right_hand[g] == right]
-            if len(h) < 2:
-                continue
-            width = int(np.ptp(n.pitch[h]))
-            if width == 12:
-                out["Octaves"].extend(h.tolist())
-            elif len(h) == 2 and 3 <= width <= 9:
-                out["Double notes"].extend(h.tolist())
+    for h, _ in a.hand_chords:
+        width = int(np.ptp(n.pitch[h]))
+        if width == 12:
+            out["Octaves"].extend(h.tolist())
+        elif len(h) == 2 and 3 <= width <= 9:
+            out["Double notes"].extend(h.tolist())
     return out
 
 
@@ -93,26 +82,26 @@ def technique(a: Analysis) -> tuple[str | None, Finding]:
     n = a.notes
     if len(n) < 6:
         return None, Finding("technique", "Too few notes in this part to recognise a technique.")
-    members: dict[str, set[int]] = {c: set() for c in CLASSES}
+    members: dict[str, set[int]] = {c: set() for c in TECHNIQUE_CLASSES}
     for right in (True, False):
         for cls, idx in _line_patterns(a, a.line(right)).items():
             members[cls].update(int(i) for i in idx)
     for cls, idx in _chord_patterns(a).items():
         members[cls].update(idx)
     members["Staccato"].update(_staccato(a))
-    share = {c: len(members[c]) / len(n) for c in CLASSES}
-    best = max(CLASSES, key=lambda c: share[c])
+    share = {c: len(members[c]) / len(n) for c in TECHNIQUE_CLASSES}
+    best = max(TECHNIQUE_CLASSES, key=lambda c: share[c])
     evidence = []
-    for c in sorted(CLASSES, key=lambda c: -share[c]):
+    for c in sorted(TECHNIQUE_CLASSES, key=lambda c: -share[c]):
         idx = np.array(sorted(members[c]), dtype=int)
         times = spans_where(n.onset[idx], np.ones(len(idx), dtype=bool), join_s=1.0) if len(idx) else []
         evidence.append(Evidence(f"technique_{c.lower().replace(' ', '_')}", round(share[c] * 100, 1), "% of notes",
                                  f"{c}: {share[c] * 100:.0f}% of the notes", times))
-    where = span_text(evidence[0].times)
+    where = spans_phrase(evidence[0].times)
     if share[best] < 0.15:
         comment = f"No one technique dominates; the closest is {best.lower()} ({share[best] * 100:.0f}% of notes)."
     else:
-        second = sorted(CLASSES, key=lambda c: -share[c])[1]
+        second = sorted(TECHNIQUE_CLASSES, key=lambda c: -share[c])[1]
         comment = f"Mainly {best.lower()} ({share[best] * 100:.0f}% of notes, at {where})"
         comment += f"; also {second.lower()} ({share[second] * 100:.0f}%)." if share[second] >= 0.15 else "."
     return best, Finding("technique", comment, evidence=evidence + no_pedal_evidence(a))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, merge_spans, span_text, spans_where, too_few
+from llaqo.common.music import PITCH_CLASSES
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import merge_spans, spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
 MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 WINDOW_S = 8.0
 BLURRED = 0.6
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10, 11)}  # minor: natural + raised 7th
@@ -32,7 +33,7 @@ def best_key(pitch: np.ndarray, weight: np.ndarray) -> tuple[str, float]:
         for mode, ref in (("major", MAJOR), ("minor", MINOR)):
             r = float(np.corrcoef(profile, np.roll(ref, tonic))[0, 1])
             if r > best[1]:
-                best = (f"{NAMES[tonic]} {mode}", r)
+                best = (f"{PITCH_CLASSES[tonic]} {mode}", r)
     return best
 
 
@@ -44,7 +45,7 @@ def tonality(a: Analysis) -> Finding:
     # times are its least certain output, and a held chord tone must not outweigh the melody's tonic
     weight = np.sqrt(np.minimum(n.duration, 2.0)) * n.velocity
     key, r = best_key(n.pitch, weight)
-    tonic, mode = NAMES.index(key.split()[0]), key.split()[1]
+    tonic, mode = PITCH_CLASSES.index(key.split()[0]), key.split()[1]
     outside = ~np.isin((n.pitch - tonic) % 12, SCALES[mode])
     chromatic = float(100 * weight[outside].sum() / max(weight.sum(), 1e-9))
     blurred = []
@@ -61,13 +62,13 @@ def tonality(a: Analysis) -> Finding:
         evidence.append(Evidence("key_blurred", len(blurred), "spans", f"key unclear (r < {BLURRED})", blurred))
     if chromatic > 8:
         comment = (f"{key}, but {chromatic:.0f}% of the sound is outside the key (at "
-                   f"{span_text(evidence[1].times)}): check for wrong notes.")
+                   f"{spans_phrase(evidence[1].times)}): check for wrong notes.")
     elif r >= 0.75 and not blurred:
         comment = f"Clear sense of {key} (key fit {r:.2f})."
     elif r >= 0.6:
-        comment = f"Mostly in {key} (key fit {r:.2f})" + (f"; the key blurs at {span_text(blurred)}." if blurred else ".")
+        comment = f"Mostly in {key} (key fit {r:.2f})" + (f"; the key blurs at {spans_phrase(blurred)}." if blurred else ".")
     else:
         comment = f"The key is hard to hear (best fit {key}, {r:.2f}): check for wrong notes" + (
-            f" at {span_text(blurred)}." if blurred else ".")
+            f" at {spans_phrase(blurred)}." if blurred else ".")
     return Finding("tonality", comment, [Reading("key_clarity", r), Reading("out_of_key_share", chromatic)], evidence)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, mmss, span_text, spans_where, too_few
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.analysis import runs as find_runs
+from llaqo.common.times import clock, spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
 RUSH_DRAG = 0.06  # a local tempo this far from the segment's median is rushing or dragging
@@ -39,7 +41,7 @@ def tempo(a: Analysis) -> Finding:
         evidence += [Evidence("tempo_span", round(d, 1), "%", f"{label[:-1]} {d:+.0f}%", [span])
                      for span, d in zip(spans, devs)]
         if spans:
-            parts.append(f"{label} at {span_text(spans)} ({max(devs, key=abs):+.0f}% tempo)")
+            parts.append(f"{label} at {spans_phrase(spans)} ({max(devs, key=abs):+.0f}% tempo)")
     if abs(drift) >= 8:
         parts.append(f"{'speeds up' if drift > 0 else 'slows down'} {abs(drift):.0f}% over the passage")
     said = "; ".join(parts)
@@ -83,7 +85,7 @@ def rhythm(a: Analysis) -> Finding:
     if spans:
         evidence.append(Evidence("off_grid_notes", int(off.sum()), "notes",
                                  f"{int(off.sum())} onsets more than {late_limit * 1000:.0f} ms off the grid", spans))
-        comment = f"Uneven rhythm at {span_text(spans)} (onsets up to {np.max(np.abs(res)) * 1000:.0f} ms off the beat)"
+        comment = f"Uneven rhythm at {spans_phrase(spans)} (onsets up to {np.max(np.abs(res)) * 1000:.0f} ms off the beat)"
         comment += "; even elsewhere." if off.mean() < 0.5 else "."
     else:
         comment = f"Rhythm is even: onsets within {dev_ms:.0f} ms of the beat on average."
@@ -97,7 +99,7 @@ def note_values(a: Analysis) -> Finding:
     gaps = np.diff(p.onsets)
     local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
     lo, hi = EQUAL
-    runs = _runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
+    runs = find_runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
     if not runs:
         return too_few("note_values", "No run of equal notes in this part to compare.")
     cvs, spans = [], []
@@ -113,22 +115,9 @@ def note_values(a: Analysis) -> Finding:
     uneven = [s for s, c in zip(spans, cvs) if c > 8.0]
     for s, c in zip(spans, cvs):
         if c > 8.0:
-            evidence.append(Evidence("run_ioi_cv", round(c, 1), "%", f"uneven run at {mmss(s[0])}", [s]))
+            evidence.append(Evidence("run_ioi_cv", round(c, 1), "%", f"uneven run at {clock(s[0])}", [s]))
     if uneven:
-        comment = f"Uneven note values in the runs at {span_text(uneven)} (gaps vary up to {max(cvs):.0f}%)."
+        comment = f"Uneven note values in the runs at {spans_phrase(uneven)} (gaps vary up to {max(cvs):.0f}%)."
     else:
         comment = f"Note values are even in the runs (gaps vary {cv:.0f}%)."
     return Finding("note_values", comment, [Reading("run_ioi_cv", cv)], evidence)
-
-
-def _runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:
-    """[lo, hi) index ranges of consecutive True of at least `min_len`."""
-    out, start = [], None
-    for i, f in enumerate(list(flags) + [False]):
-        if f and start is None:
-            start = i
-        elif not f and start is not None:
-            if i - start >= min_len:
-                out.append((start, i))
-            start = None
-    return out

@@ -70,10 +70,6 @@ class Analysis:
         return groups if len(onset) else []
 
     @cached_property
-    def chord_onsets(self) -> np.ndarray:
-        return np.array([self.notes.onset[g].min() for g in self.chords])
-
-    @cached_property
     def right_hand(self) -> np.ndarray:
         """(n,) bool: True for notes the right hand plays."""
         pitch, onset = self.notes.pitch.astype(float), self.notes.onset
@@ -91,6 +87,18 @@ class Analysis:
     def two_hands(self) -> bool:
         right = self.right_hand
         return len(right) > 0 and 0.1 < right.mean() < 0.9
+
+    @cached_property
+    def hand_chords(self) -> list[tuple[np.ndarray, bool]]:
+        """(note indices, right hand?) for every chord's notes in one hand, when that hand plays two or
+        more of them: what attack, technique and difficulty read chord by chord."""
+        out = []
+        for g in self.chords:
+            for right in (True, False):
+                h = g[self.right_hand[g] == right]
+                if len(h) >= 2:
+                    out.append((h, right))
+        return out
 
     def line(self, right: bool) -> np.ndarray:
         """Indices of the top (right hand) or bottom (left hand) note of each chord in that hand."""
@@ -159,3 +167,16 @@ def _commonest_gap(gaps: np.ndarray) -> float | None:
     k = strong[0]
     near = ok[(logs >= edges[max(0, k - 1)]) & (logs <= edges[min(len(edges) - 1, k + 2)])]
     return float(np.median(near)) if len(near) else float(np.exp(edges[k]))
+
+
+def runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """[lo, hi) index ranges of at least `min_len` consecutive True values."""
+    out, start = [], None
+    for i, f in enumerate(list(flags) + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            if i - start >= min_len:
+                out.append((start, i))
+            start = None
+    return out

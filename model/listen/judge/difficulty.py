@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.measures.base import Finding
 from llaqo.rubric.report import Evidence
 
 FEATURES = {  # name: (easy, hard, weight, unit)
@@ -27,12 +27,7 @@ FEATURES = {  # name: (easy, hard, weight, unit)
 def features(a: Analysis) -> dict[str, float]:
     n = a.notes
     seconds = max(a.tr.duration_s, 1.0)
-    spans = [0.0]
-    for g in a.chords:
-        for right in (True, False):
-            h = g[a.right_hand[g] == right]
-            if len(h) >= 2:
-                spans.append(float(np.ptp(n.pitch[h])))
+    spans = [0.0] + [float(np.ptp(n.pitch[h])) for h, _ in a.hand_chords]
     return {
         "note_rate": len(n) / seconds,
         "polyphony": float(np.mean([len(g) for g in a.chords])) if a.chords else 1.0,

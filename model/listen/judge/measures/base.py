@@ -1,4 +1,4 @@
-"""What a measure returns, and the small helpers every measure uses to name times."""
+"""What a measure returns, and where in the take its flagged points lie (time formatting: llaqo.common.times)."""
 
 from __future__ import annotations
 
@@ -32,18 +32,6 @@ class Finding:
     rating: int | None = None
 
 
-def mmss(t: float) -> str:
-    t = max(0.0, t)
-    return f"{int(t // 60)}:{int(t % 60):02d}"
-
-
-def span_text(spans: list[tuple[float, float]], limit: int = 3) -> str:
-    """'0:12–0:15, 0:31' (a span shorter than a second reads as one time)."""
-    parts = [mmss(a) if b - a < 1.0 else f"{mmss(a)}–{mmss(b)}" for a, b in spans[:limit]]
-    more = len(spans) - limit
-    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
-
-
 def spans_where(times: np.ndarray, flags: np.ndarray, join_s: float = 1.0, pad_s: float = 0.0
                 ) -> list[tuple[float, float]]:
     """Time spans covered by the flagged points; points closer than `join_s` join one span."""
@@ -55,17 +43,6 @@ def spans_where(times: np.ndarray, flags: np.ndarray, join_s: float = 1.0, pad_s
         else:
             spans.append((float(t), float(t)))
     return [(max(0.0, a - pad_s), b + pad_s) for a, b in spans]
-
-
-def merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted spans with touching or overlapping ones joined."""
-    out: list[tuple[float, float]] = []
-    for s in sorted(spans):
-        if out and s[0] <= out[-1][1] + 1e-6:
-            out[-1] = (out[-1][0], max(out[-1][1], s[1]))
-        else:
-            out.append(s)
-    return out
 
 
 def too_few(dimension: str, why: str) -> Finding:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, span_text, too_few
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.measures.base import Finding, Reading, too_few
 from llaqo.rubric.report import Evidence
 
 BLUR_CLASSES = 7
@@ -41,7 +42,7 @@ def pedalling(a: Analysis) -> Finding:
         Evidence("blurred_presses", round(share, 1), "%", f"{len(blurred)} presses hold a change of harmony", blurred),
     ]
     if blurred:
-        comment = f"The pedal blurs the harmony at {span_text(blurred)}: change it with the harmony."
+        comment = f"The pedal blurs the harmony at {spans_phrase(blurred)}: change it with the harmony."
     else:
         comment = f"Clean pedalling: {len(presses)} presses, each within one harmony."
     return Finding("pedal", comment, [Reading("blurred_presses", share)], evidence)
@@ -52,9 +53,3 @@ def no_pedal_evidence(a: Analysis) -> list[Evidence]:
     if a.tr.has_pedal:
         return []
     return [Evidence("pedal_information", None, "", NO_PEDAL_INFORMATION)]
-
-
-def sustain_share(a: Analysis) -> float:
-    """Share of the part's time with the sustain pedal down (0..1)."""
-    presses = a.tr.sustain_spans()
-    return float(np.clip(sum(e - s for s, e in presses) / max(a.tr.duration_s, 1e-6), 0, 1))

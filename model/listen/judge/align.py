@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from llaqo.model.listen.analysis import Analysis
-from llaqo.model.listen.measures.base import Finding, Reading, mmss
-from llaqo.model.listen.score import ScoreNote, load_score
+from llaqo.common.music import pitch_name
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.common.times import clock
+from llaqo.model.listen.judge.measures.base import Finding, Reading
+from llaqo.model.listen.judge.score import ScoreNote, load_score
 from llaqo.rubric.report import Evidence
 
 TEMPO_WINDOW_BEATS = 4.0
@@ -176,7 +178,7 @@ class ScoreFollower:
             if abs(d) > LATE_EARLY_S and s.beat not in seen:  # one report per score onset
                 off.append((k, s, d))
                 seen.add(s.beat)
-        places = [f"{s.where} ({mmss(a.notes.onset[k])}, {'late' if d > 0 else 'early'} {abs(d) * 1000:.0f} ms)"
+        places = [f"{s.where} ({clock(a.notes.onset[k])}, {'late' if d > 0 else 'early'} {abs(d) * 1000:.0f} ms)"
                   for k, s, d in sorted(off, key=lambda x: -abs(x[2]))[:3]]
         evidence = [Evidence("score_timing", round(mean_ms, 1), "ms",
                              f"onsets lie {mean_ms:.0f} ms from the score's rhythm at the local tempo",
@@ -191,19 +193,19 @@ class ScoreFollower:
         share = 100.0 * faults / max(c.n_score, 1)
         t = a.notes.onset
         evidence = [Evidence("wrong_notes", len(c.wrong), "notes",
-                             "; ".join(f"{s.where}: {_name(a.notes.pitch[k])} for {_name(s.pitch)}" for k, s in c.wrong[:8]),
+                             "; ".join(f"{s.where}: {pitch_name(a.notes.pitch[k])} for {pitch_name(s.pitch)}" for k, s in c.wrong[:8]),
                              [(float(t[k]), float(t[k])) for k, _ in c.wrong]),
                     Evidence("missing_notes", len(c.missing), "notes",
-                             "; ".join(f"{s.where}: {_name(s.pitch)}" for s, _ in c.missing[:8]),
+                             "; ".join(f"{s.where}: {pitch_name(s.pitch)}" for s, _ in c.missing[:8]),
                              [(due, due) for _, due in c.missing]),
                     Evidence("extra_notes", len(c.extra), "notes",
-                             "; ".join(f"{_name(a.notes.pitch[k])} at {mmss(t[k])}" for k in c.extra[:8]),
+                             "; ".join(f"{pitch_name(a.notes.pitch[k])} at {clock(t[k])}" for k in c.extra[:8]),
                              [(float(t[k]), float(t[k])) for k in c.extra])]
         parts = [f"{len(c.wrong)} wrong" if c.wrong else "", f"{len(c.missing)} missing" if c.missing else "",
                  f"{len(c.extra)} extra" if c.extra else ""]
         said = ", ".join(p for p in parts if p)
         where = f"bars {c.bars[0]}–{c.bars[1]}"
-        first = [f"{s.where} ({mmss(t[k])}): {_name(a.notes.pitch[k])} instead of {_name(s.pitch)}" for k, s in c.wrong[:2]]
+        first = [f"{s.where} ({clock(t[k])}): {pitch_name(a.notes.pitch[k])} instead of {pitch_name(s.pitch)}" for k, s in c.wrong[:2]]
         comment = (f"Notes against the score ({where}): {said} notes" + (f"; e.g. {'; '.join(first)}." if first else ".")
                    if said else f"All notes as in the score ({where}).")
         return Finding("accuracy", comment, [Reading("wrong_note_share", share)], evidence)
@@ -212,8 +214,3 @@ class ScoreFollower:
         t = self.totals
         return (f"Against the score {self.name}: {t['wrong']} wrong, {t['missing']} missing and {t['extra']} extra "
                 f"notes, {t['late_early']} onsets more than {LATE_EARLY_S * 1000:.0f} ms off the score's rhythm (see Rhythm and Overall).")
-
-
-def _name(pitch: int) -> str:
-    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-    return f"{names[pitch % 12]}{pitch // 12 - 1}"

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from llaqo.model.errors import ConfigError
-from llaqo.model.listen.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
-from llaqo.model.listen.note_creation import posteriors_to_notes
+from llaqo.common.device import Device
+from llaqo.common.errors import ConfigError
+from llaqo.model.listen.transcribe.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
+from llaqo.model.listen.transcribe.note_creation import posteriors_to_notes
 from llaqo.model.listen.notes import SIGNAL_RATE, Note, Transcription
 
 MODEL_RATE = 22_050  # Hz
@@ -70,7 +71,9 @@ class FastTranscriber:
     """basic-pitch's model on CPU; `transcribe(samples, rate, start_s)` → Transcription (no pedal)."""
 
     name = NAME
-    device = "cpu"
+    kind = "fast"
+    hears_pedal = False
+    device = Device("cpu")
 
     def __init__(self, threads: int = 2):
         why = fast_backend_missing()

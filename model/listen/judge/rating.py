@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from llaqo.model.listen.measures.base import Finding
+from llaqo.model.listen.judge.measures.base import Finding
 
 
 @dataclass(frozen=True)
