@@ -17,6 +17,7 @@ Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
 
 class Engine(Protocol):
     name: str  # "coach" | "listen"
+    join_tail_s: float  # a take's last segment shorter than this joins the one before (0: never)
 
     def describe(self) -> dict[str, str]:
         """What the report header shows: {"model": ..., "device": ...}."""

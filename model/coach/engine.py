@@ -21,6 +21,7 @@ from llaqo.rubric.schema import Question, Rubric
 
 class CoachEngine:
     name = "coach"
+    join_tail_s = 0.0  # the model hears at most one 40.96-s chunk per segment: a tail stays its own
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
                  max_length: int | None = None, batch_size: int = 8):

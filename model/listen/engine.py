@@ -37,6 +37,7 @@ class ListenEngine:
     """
 
     name = "listen"
+    join_tail_s = 8.0  # a shorter last part is judged with the one before: too few notes to rate alone
 
     def __init__(self, reference: Path | None = None, device: Device | str = "auto", transcriber: str = "auto"):
         self.device = Device.parse(device)
