@@ -4,7 +4,10 @@ room's reverb, a human performance, humanised corpus scores; built by scripts/bu
     .venv/bin/python bench/listen_outside.py [--transcribers fast,accurate] [--out table.md]
 
 Prints, per transcriber and per half (tuning / held out), dry and with reverb: note F1 (onset ±50 ms,
-pitch; mir_eval.transcription, offsets ignored) and the transcription's speed (× real time). Every figure
+pitch; mir_eval.transcription, offsets ignored) and the transcription's speed (× real time); then, per
+half, the calibration on good playing (overall ≥ 5 and no dimension below 4), the response to flaws
+injected into the performances (the matching rating must fall), and the ratings that contradict their
+remark — each judged from the true notes (the measures alone) and through the transcriber. Every figure
 is measured in this run; the last line holds the headline figures as `name=value`.
 """
 
@@ -24,6 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import numpy as np  # noqa: E402
 
 import build_outside_set as outside  # noqa: E402
+import outside_checks as C  # noqa: E402
 from llaqo.model.audio.chunks import iter_segments  # noqa: E402
 from llaqo.model.listen.engine import ListenEngine  # noqa: E402
 from llaqo.model.listen.notes import Note, Transcription  # noqa: E402
@@ -115,10 +119,94 @@ def per_render_table(by_transcriber: dict[str, list[Heard]]) -> list[str]:
     return lines
 
 
+FLAW_SECONDS = 15.0  # flawed excerpts: one transkun window each
+
+
+def calibration(by_transcriber: dict[str, list[Heard]], renders) -> tuple[list[str], dict[str, float], list]:
+    """Good playing, judged from the true notes and through each transcriber: share rated overall ≥ 5,
+    and share with overall ≥ 5 and no dimension below 4; the judgements, for the contradiction count."""
+    lines = ["| judged from | half | overall ≥ 5 | and no dimension < 4 | renders | weakest dimensions where it fails |",
+             "|---|---|---|---|---|---|"]
+    figures, judged = {}, []
+    sources = {"true notes": [(r, C.judge(C.as_transcription(np.asarray(r.notes), r.pedal))) for r in renders]}
+    for name, heard in by_transcriber.items():
+        sources[name] = [(h.render, C.judge(h.transcription)) for h in heard]
+    for source, items in sources.items():
+        judged += [j for _, j in items]
+        for half in HALVES:
+            js = [j for r, j in items if r.split == half]
+            five = np.mean([j.overall is not None and j.overall >= 5 for j in js])
+            good = np.mean([C.good_playing(j) for j in js])
+            weak: dict[str, int] = {}
+            for j in js:
+                for d, v in j.ratings.items():
+                    if v < 4 or (not C.good_playing(j) and v == min(j.ratings.values())):
+                        weak[d] = weak.get(d, 0) + 1
+            worst = ", ".join(f"{d} {n}" for d, n in sorted(weak.items(), key=lambda x: -x[1])[:4])
+            key = source.replace(" ", "_")
+            figures[f"good_{key}_{half}"] = float(good)
+            figures[f"overall5_{key}_{half}"] = float(five)
+            lines.append(f"| {source} | {half.replace('_', ' ')} | {five:.0%} | {good:.0%} | {len(js)} | {worst} |")
+    return lines, figures, judged
+
+
+def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float], list]:
+    """Each flaw injected into each piece's performance (its dry render's sound, the first 15 s): does the
+    matching rating fall? From the true notes for both halves; through the transcriber for the held-out
+    half (renders cached under <set>/flaws/)."""
+    rng_seed = 7
+    dry = [r for r in renders if not r.reverb]
+    rows: dict[tuple[str, str], list[bool | None]] = {}
+    judged = []
+    engine = ListenEngine(transcriber=transcriber) if transcriber else None
+    (folder / "flaws").mkdir(exist_ok=True)
+    for r in dry:
+        notes = np.asarray(r.notes)
+        notes, pedal = notes[notes[:, 0] < FLAW_SECONDS], [p for p in r.pedal if p[0] < FLAW_SECONDS + 1]
+        clean_notes = C.judge(C.as_transcription(notes, pedal))
+        clean_heard = None
+        if engine is not None and r.split == "held_out":
+            clean_heard = C.judge(_heard(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont))
+            judged.append(clean_heard)
+        for flaw, (make, dimension) in C.FLAWS.items():
+            f_notes, f_pedal = make(notes, pedal, np.random.default_rng(rng_seed))
+            on_notes = C.judge(C.as_transcription(f_notes, f_pedal))
+            judged.append(on_notes)
+            rows.setdefault(("true notes", r.split), []).append(C.flaw_response(clean_notes, on_notes, dimension))
+            if clean_heard is not None:
+                stem = f"{r.piece}__{flaw.replace(' ', '_')}"
+                flawed = C.judge(_heard(engine, folder, stem, f_notes, f_pedal, r.soundfont))
+                judged.append(flawed)
+                ok = C.flaw_response(clean_heard, flawed, dimension)
+                rows.setdefault((transcriber, r.split), []).append(ok)
+                rows.setdefault((f"{transcriber}: {flaw}", r.split), []).append(ok)
+    lines = ["| judged from | half | matching rating fell | cases (no rating) |", "|---|---|---|---|"]
+    figures = {}
+    for (source, half), oks in rows.items():
+        rated = [o for o in oks if o is not None]
+        share = float(np.mean(rated)) if rated else float("nan")
+        if ":" not in source:
+            figures[f"flaws_{source.replace(' ', '_')}_{half}"] = share
+        lines.append(f"| {source} | {half.replace('_', ' ')} | {sum(rated)}/{len(rated)} ({share:.0%}) | "
+                     f"{len(oks)} ({len(oks) - len(rated)}) |")
+    return lines, figures, judged
+
+
+def _heard(engine: ListenEngine, folder: Path, stem: str, notes, pedal, font: str) -> Transcription:
+    wav = folder / "flaws" / f"{stem}__{font}.wav"
+    if not wav.exists():
+        outside.write_midi(notes, pedal, wav.with_suffix(".mid"))
+        outside.render(wav.with_suffix(".mid"), wav, outside.SOUNDFONTS[font][0], False, 0,
+                       last_offset=float(notes[:, 1].max()))
+    return transcribe_render(engine, wav)[0]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", type=Path, default=outside.DEFAULT_OUT, help="where the set is (built if missing)")
     ap.add_argument("--transcribers", default="fast,accurate", help="comma-separated: fast, accurate, auto")
+    ap.add_argument("--judge-with", default="auto", help="the transcriber the flaw check runs through "
+                    "(auto: the engine's default; none: true notes only)")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
     args = ap.parse_args()
     missing = outside.missing_inputs()
@@ -129,10 +217,21 @@ def main() -> int:
     by_transcriber = {t: hear_all(renders, args.set, t) for t in args.transcribers.split(",")}
     lines, figures = f1_table(by_transcriber)
     lines += [""] + per_render_table(by_transcriber)
+    cal_lines, cal_figures, judged = calibration(by_transcriber, renders)
+    figures.update(cal_figures)
+    lines += ["", "Good playing (every render is a careful performance):", ""] + cal_lines
+    flaw_lines, flaw_figures, flaw_judged = flaw_response(renders, args.set,
+                                                         None if args.judge_with == "none" else args.judge_with)
+    figures.update(flaw_figures)
+    lines += ["", f"Flaws injected into each performance (first {FLAW_SECONDS:.0f} s):", ""] + flaw_lines
+    found = [c for j in judged + flaw_judged for c in C.contradictions(j)]
+    figures["contradictions"] = float(len(found))
+    lines += ["", f"Ratings of 5–6 whose remark names a fault (not worded minor): {len(found)} of "
+              f"{sum(len(j.ratings) for j in judged + flaw_judged)} ratings" + (": " + "; ".join(found[:5]) if found else ".")]
     pieces = {h: sorted({r.piece for r in renders if r.split == h}) for h in HALVES}
-    lines += ["", f"Set: {len(renders)} renders of {sum(map(len, pieces.values()))} pieces "
-              f"(tuning: {', '.join(pieces['tuning'])}; held out: {', '.join(pieces['held_out'])}); "
-              f"sounds {', '.join(outside.SOUNDFONTS)}; half the renders with reverb.",
+    lines += ["", (f"Set: {len(renders)} renders of {sum(map(len, pieces.values()))} pieces "
+                   f"(tuning: {', '.join(pieces['tuning'])}; held out: {', '.join(pieces['held_out'])}); "
+                   f"sounds {', '.join(outside.SOUNDFONTS)}; half the renders with reverb."),
               f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores."]
     text = "\n".join(lines)
     print(text)

@@ -34,7 +34,8 @@ HtmlOpt = Annotated[Optional[Path], typer.Option("--html", help="Write a self-co
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
 ReferenceOpt = Annotated[Optional[Path], typer.Option(help="The score (MIDI or MusicXML) for the listening engine.")]
 TranscriberOpt = Annotated[str, typer.Option(
-    help="Listening engine: auto (transkun on a GPU, else the fast ONNX model), fast or accurate (transkun).")]
+    help="Listening engine: auto (transkun, on the GPU when there is one), accurate (transkun) or fast "
+         "(basic-pitch's ONNX model: a quick preview that misses more notes and hears no pedal).")]
 
 
 def assess(

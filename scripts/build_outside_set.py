@@ -110,7 +110,6 @@ def human_performance(seconds: float) -> tuple[np.ndarray, list[list[float]], np
 
 def _score_seconds(score, bpm: float) -> np.ndarray:
     """Score notes [onset_s, offset_s, pitch, 64] at a fixed tempo (repeats unfolded, ties merged)."""
-    import partitura as pt
 
     parts = [_unfolded(p) for p in score.parts]
     rows = []
@@ -118,7 +117,12 @@ def _score_seconds(score, bpm: float) -> np.ndarray:
         na = part.note_array()
         rows.append(np.stack([na["onset_quarter"], na["onset_quarter"] + na["duration_quarter"], na["pitch"]], 1))
     q = np.concatenate(rows)
-    q = np.unique(q[q[:, 1] > q[:, 0]], axis=0)  # doubled parts (e.g. an instrument doubling a voice) play once
+    q = q[q[:, 1] > q[:, 0]]
+    # a key struck by two voices at once (unisons, a part doubling a voice) sounds once: keep the longest
+    q = q[np.lexsort((-q[:, 1], q[:, 2], q[:, 0]))]
+    first = np.ones(len(q), bool)
+    first[1:] = (np.diff(q[:, 0]) != 0) | (np.diff(q[:, 2]) != 0)
+    q = q[first]
     q[:, :2] *= 60.0 / bpm
     return np.concatenate([q, np.full((len(q), 1), 64.0)], 1)
 
@@ -263,7 +267,6 @@ def build(out: Path, seconds: float, force: bool = False) -> list[Render]:
 
 
 def _bar_quarters(score) -> float:
-    import partitura as pt
 
     part = score.parts[0]
     ts = part.time_sigs

@@ -9,6 +9,7 @@ e.g. 10 ms between the hands is inaudible, 50 ms is heard as "not together".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,10 +71,34 @@ _RULES = [
 RULES: dict[str, Rule] = {r.measure: r for r in _RULES}
 
 
+# What a remark says when it names a fault (the measures' own wording). The one rule that keeps a rating
+# and its remark in agreement reads this: a rating of MINOR_FROM or more with a remark that names a fault
+# is worded as minor (the measurement says the fault is small over the part, so the remark must too).
+FAULT_WORDS = re.compile(  # "no stray notes", "no abrupt jumps" are praise: a fault word after "no " is not one
+    r"(?<!no )\b(uneven|rush(es|ing)?|drag(s|ging)?|speeds up|slows down|not together|ragged|breaks?|released early|"
+    r"held over|silence|covers|bring the melody out|almost lost|abrupt|little dynamic|thin|light|blurs?|"
+    r"outside the key|wrong|hard to hear|missing|extra|early|late|stray)\b", re.IGNORECASE)
+MINOR_FROM = 5
+MINOR = "Good, with a minor point: "
+
+
+def names_fault(text: str) -> bool:
+    return bool(FAULT_WORDS.search(text)) and not text.startswith(MINOR)
+
+
 def rate(finding: Finding) -> Finding:
-    """Set `finding.rating` from its readings (in place): the lowest rule rating, None without readings."""
+    """Set `finding.rating` from its readings (in place): the lowest rule rating, None without readings;
+    then word the remark to agree with it (`agree`)."""
     ratings = [RULES[r.measure].rate(r.value) for r in finding.readings]
     finding.rating = min(ratings) if ratings else None
+    return agree(finding)
+
+
+def agree(finding: Finding) -> Finding:
+    """The one rule between a rating and its remark: a remark naming a fault under a rating of 5–6 is
+    worded as minor ("Good, with a minor point: …"), so "6/6: hands not together" cannot be said."""
+    if finding.rating is not None and finding.rating >= MINOR_FROM and names_fault(finding.comment):
+        finding.comment = MINOR + finding.comment[:1].lower() + finding.comment[1:]
     return finding
 
 

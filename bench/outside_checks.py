@@ -1,0 +1,143 @@
+"""The judging checks of the outside-material benchmark (bench/listen_outside.py): calibration on good
+playing, flaws injected into the performances, and rating/remark contradictions.
+
+A performance is an array (n, 4) of [onset s, offset s, MIDI pitch, velocity] plus sustain-pedal events
+[time s, CC64 value]; a flaw is a function of both that returns both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from llaqo.model.listen.judge import rating
+from llaqo.model.listen.judge.dimensions import DIMENSIONS, OVERALL
+from llaqo.model.listen.judge.segment import SegmentJudge
+from llaqo.model.listen.notes import SUSTAIN, Note, Pedal, Transcription
+
+SPLIT_PITCH = 60  # the flaws' "left hand": notes below middle C
+
+
+def as_transcription(notes: np.ndarray, pedal: list[list[float]], end_s: float | None = None) -> Transcription:
+    """The performance itself as a transcription (what the measures would read from a perfect transcriber)."""
+    heard = [Note(int(p), float(a), float(b), int(v)) for a, b, p, v in notes]
+    return Transcription(heard, 0.0, float(end_s or notes[:, 1].max()), pedal_spans(pedal), True)
+
+
+def pedal_spans(events: list[list[float]]) -> list[Pedal]:
+    spans, down = [], None
+    for t, v in sorted(events):
+        if v >= 64 and down is None:
+            down = t
+        elif v < 64 and down is not None:
+            spans.append(Pedal(down, t, SUSTAIN))
+            down = None
+    return spans
+
+
+@dataclass
+class Judged:
+    overall: int | None
+    ratings: dict[str, int]  # dimension → rating, rated ones only
+    comments: dict[str, str]
+
+
+def judge(tr: Transcription) -> Judged:
+    j = SegmentJudge(tr)
+    ratings, comments = {}, {}
+    for name, d in DIMENSIONS.items():
+        if d.needs_score or not d.in_overall:
+            continue
+        f = j.get(name)
+        if f.rating is not None:
+            ratings[name], comments[name] = f.rating, f.comment
+    return Judged(j.get(OVERALL).rating, ratings, comments)
+
+
+def good_playing(j: Judged) -> bool:
+    """What a professional performance should get: overall ≥ 5 and no dimension below 4."""
+    return j.overall is not None and j.overall >= 5 and min(j.ratings.values(), default=6) >= 4
+
+
+def contradictions(j: Judged) -> list[str]:
+    """Ratings of 5–6 whose remark names a fault without saying it is minor."""
+    return [f"{d} {r}: {j.comments[d]}" for d, r in j.ratings.items() if r >= rating.MINOR_FROM
+            and rating.names_fault(j.comments[d])]
+
+
+# ---- flaws: each returns (notes, pedal) and names the dimension whose rating must fall
+
+
+def timing_jitter(notes, pedal, rng):
+    out = notes.copy()
+    shift = rng.normal(0, 0.03, len(out))
+    out[:, 0] = np.maximum(out[:, 0] + shift, 0.0)
+    out[:, 1] = np.maximum(out[:, 1] + shift, out[:, 0] + 0.03)
+    return out, pedal
+
+
+def unsteady_tempo(notes, pedal, rng):
+    """The beat lurches: the local tempo jumps ±15 % every second or so (not a phrase-shaped rubato)."""
+    grid = np.arange(0, notes[:, 1].max() + 2, 0.05)
+    factor = np.repeat(1 + rng.choice([-0.15, 0.15], size=len(grid) // 20 + 1), 20)[: len(grid)]
+    warped = np.concatenate([[0.0], np.cumsum(np.diff(grid) * factor[1:])])
+    out = notes.copy()
+    out[:, 0], out[:, 1] = np.interp(notes[:, 0], grid, warped), np.interp(notes[:, 1], grid, warped)
+    return out, [[float(np.interp(t, grid, warped)), v] for t, v in pedal]
+
+
+def flat_dynamics(notes, pedal, rng):
+    out = notes.copy()
+    out[:, 3] = np.round(np.median(notes[:, 3]))
+    return out, pedal
+
+
+def hands_apart(notes, pedal, rng):
+    out = notes.copy()
+    left = out[:, 2] < SPLIT_PITCH
+    out[left, :2] += 0.07
+    return out, pedal
+
+
+def staccato(notes, pedal, rng):
+    out = notes.copy()
+    out[:, 1] = out[:, 0] + np.maximum((out[:, 1] - out[:, 0]) * 0.3, 0.05)
+    return out, []  # no pedal: the detached touch is heard
+
+
+def ragged_chords(notes, pedal, rng):
+    out = notes.copy()
+    keys = np.round(notes[:, 0] / 0.03)
+    for k in np.unique(keys):
+        group = np.flatnonzero(keys == k)
+        if len(group) > 1:
+            out[group, 0] += rng.uniform(0, 0.06, len(group))
+    out[:, 1] = np.maximum(out[:, 1], out[:, 0] + 0.03)
+    return out, pedal
+
+
+def hand_imbalance(notes, pedal, rng):
+    out = notes.copy()
+    left = out[:, 2] < SPLIT_PITCH
+    out[left, 3] = np.minimum(out[left, 3] + 30, 120)
+    out[~left, 3] = np.maximum(out[~left, 3] - 20, 20)
+    return out, pedal
+
+
+FLAWS = {  # name: (function, the dimension whose rating must fall)
+    "timing jitter": (timing_jitter, "rhythm"),
+    "unsteady tempo": (unsteady_tempo, "tempo"),
+    "flat dynamics": (flat_dynamics, "dynamics"),
+    "hands apart": (hands_apart, "hand_timing"),
+    "staccato": (staccato, "lines"),
+    "ragged chords": (ragged_chords, "attack"),
+    "hand imbalance": (hand_imbalance, "hand_balance"),
+}
+
+
+def flaw_response(clean: Judged, flawed: Judged, dimension: str) -> bool | None:
+    """Whether the matching rating fell; None where either take has no rating for it."""
+    a, b = clean.ratings.get(dimension), flawed.ratings.get(dimension)
+    if a is None or b is None:
+        return None
+    return b < a
