@@ -92,14 +92,29 @@ def rhythm(a: Analysis) -> Finding:
     return Finding("rhythm", comment, [Reading("grid_deviation", dev_ms)], evidence)
 
 
+def _equal_runs(steps: np.ndarray) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of at least RUN_GAPS successive gaps of the same length on the grid."""
+    out, lo = [], 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or steps[i] != steps[lo]:
+            if i - lo >= RUN_GAPS:
+                out.append((lo, i))
+            lo = i
+    return out
+
+
 def note_values(a: Analysis) -> Finding:
     p = a.pulse
     if p is None:
         return too_few("note_values", "Too few notes in this part to judge the note values.")
     gaps = np.diff(p.onsets)
-    local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
-    lo, hi = EQUAL
-    runs = find_runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
+    # notes of the same written length on the pulse's grid: in a dotted or mixed rhythm only those are
+    # meant equal; where no such run exists (a limping run reads as long-short), gaps near the local median
+    runs = _equal_runs(p.steps)
+    if not runs:
+        local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
+        lo, hi = EQUAL
+        runs = find_runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
     if not runs:
         return too_few("note_values", "No run of equal notes in this part to compare.")
     cvs, spans = [], []
