@@ -61,8 +61,8 @@ _RULES = [
          "share of notes too soft to sound"),
     Rule("key_clarity", "r", ((0.35, 1), (0.45, 2), (0.55, 3), (0.65, 4), (0.75, 5), (0.85, 6)),
          "best correlation with a major/minor key profile"),
-    Rule("out_of_key_share", "%", ((2, 6), (5, 5), (9, 4), (14, 3), (20, 2), (28, 1)),
-         "share of the sound (length × velocity) outside the key's scale"),
+    Rule("out_of_key_share", "%", ((6, 6), (12, 5), (18, 4), (26, 3), (34, 2), (42, 1)),
+         "share of the sound (√length × velocity) outside the local key's scale (chromatic writing counts too)"),
     Rule("blurred_presses", "%", ((5, 6), (15, 5), (30, 4), (45, 3), (60, 2), (75, 1)),
          "share of pedal presses that hold a change of harmony"),
     Rule("wrong_note_share", "%", ((1, 6), (3, 5), (6, 4), (10, 3), (15, 2), (25, 1)),
@@ -77,7 +77,7 @@ RULES: dict[str, Rule] = {r.measure: r for r in _RULES}
 FAULT_WORDS = re.compile(  # "no stray notes", "no abrupt jumps" are praise: a fault word after "no " is not one
     r"(?<!no )\b(uneven|rush(es|ing)?|drag(s|ging)?|speeds up|slows down|not together|ragged|breaks?|released early|"
     r"held over|silence|covers|bring the melody out|almost lost|abrupt|little dynamic|thin|light|blurs?|"
-    r"outside the key|wrong|hard to hear|missing|extra|early|late|stray)\b", re.IGNORECASE)
+    r"outside the (local )?key|wrong|hard to hear|missing|extra|early|late|stray)\b", re.IGNORECASE)
 MINOR_FROM = 5
 MINOR = "Good, with a minor point: "
 
