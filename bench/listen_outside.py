@@ -14,6 +14,7 @@ is measured in this run; the last line holds the headline figures as `name=value
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import time
@@ -30,7 +31,7 @@ import build_outside_set as outside  # noqa: E402
 import outside_checks as C  # noqa: E402
 from llaqo.model.audio.chunks import iter_segments  # noqa: E402
 from llaqo.model.listen.engine import ListenEngine  # noqa: E402
-from llaqo.model.listen.notes import Note, Transcription  # noqa: E402
+from llaqo.model.listen.notes import Note, Pedal, Transcription  # noqa: E402
 
 HALVES = ("tuning", "held_out")
 
@@ -43,8 +44,28 @@ class Heard:
     took_s: float
 
 
+REUSE: dict[str, Path] = {}  # {"dir": folder} when --reuse-transcriptions is given (development only)
+
+
 def transcribe_render(engine: ListenEngine, wav: Path) -> tuple[Transcription, float, float]:
-    """The whole take transcribed (segments joined), its length and the seconds taken."""
+    """The whole take transcribed (segments joined), its length and the seconds taken. With
+    --reuse-transcriptions a transcription saved by an earlier run is read back (seconds taken: 0)."""
+    cached = REUSE["dir"] / f"{engine.choice.kind}__{wav.stem}.json" if REUSE else None
+    if cached is not None and cached.exists() and cached.stat().st_mtime > wav.stat().st_mtime:
+        d = json.loads(cached.read_text())
+        tr = Transcription([Note(*n) for n in d["notes"]], 0.0, d["end"], [Pedal(*p) for p in d["pedals"]],
+                           d["has_pedal"])
+        return tr, d["audio"], 0.0
+    tr, audio, took = _transcribe(engine, wav)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps({"notes": [[n.pitch, n.onset, n.offset, n.velocity] for n in tr.notes],
+                                      "pedals": [[p.onset, p.offset, p.kind] for p in tr.pedals],
+                                      "end": tr.end_s, "has_pedal": tr.has_pedal, "audio": audio}))
+    return tr, audio, took
+
+
+def _transcribe(engine: ListenEngine, wav: Path) -> tuple[Transcription, float, float]:
     notes, pedals, audio, took, start, end = [], [], 0.0, 0.0, 0.0, 0.0
     has_pedal = True
     for seg in iter_segments(wav):
@@ -88,7 +109,7 @@ def f1_table(by_transcriber: dict[str, list[Heard]]) -> tuple[list[str], dict[st
              "|---|---|---|---|---|---|---|"]
     figures: dict[str, float] = {}
     for name, heard in by_transcriber.items():
-        speed = sum(h.took_s for h in heard) / sum(h.audio_s for h in heard)
+        speed = sum(h.took_s for h in heard) / sum(h.audio_s for h in heard) if not REUSE else float("nan")
         figures[f"speed_{name}"] = speed
         for half in HALVES:
             cells, alls = [], []
@@ -208,7 +229,11 @@ def main() -> int:
     ap.add_argument("--judge-with", default="auto", help="the transcriber the flaw check runs through "
                     "(auto: the engine's default; none: true notes only)")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
+    ap.add_argument("--reuse-transcriptions", action="store_true",
+                    help="development: read back transcriptions an earlier run saved (speed is then not measured)")
     args = ap.parse_args()
+    if args.reuse_transcriptions:
+        REUSE["dir"] = args.set / "transcriptions"
     missing = outside.missing_inputs()
     if missing:
         print(missing)
@@ -234,6 +259,8 @@ def main() -> int:
                    f"sounds {', '.join(outside.SOUNDFONTS)}; half the renders with reverb."),
               f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores."]
     text = "\n".join(lines)
+    if REUSE:
+        text += "\nTranscriptions were read back from an earlier run (--reuse-transcriptions): speed not measured."
     print(text)
     if args.out:
         args.out.write_text(text + "\n")

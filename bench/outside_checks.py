@@ -15,7 +15,18 @@ from llaqo.model.listen.judge.dimensions import DIMENSIONS, OVERALL
 from llaqo.model.listen.judge.segment import SegmentJudge
 from llaqo.model.listen.notes import SUSTAIN, Note, Pedal, Transcription
 
-SPLIT_PITCH = 60  # the flaws' "left hand": notes below middle C
+
+
+def left_hand(notes: np.ndarray) -> np.ndarray:
+    """(n,) bool: the notes a pianist's left hand plays — the lower of a time-local two-means split of
+    the pitches (the engine's own hand split, analysis.Analysis.right_hand), in the order of `notes`."""
+    from llaqo.model.listen.judge.analysis import Analysis
+
+    tr = as_transcription(notes, [])
+    right = Analysis(tr).right_hand
+    key = {(round(n.onset, 6), n.pitch): k for k, n in enumerate(tr.notes)}
+    order = np.array([key[(round(float(a), 6), int(p))] for a, _, p, _ in notes])
+    return ~right[order]
 
 
 def as_transcription(notes: np.ndarray, pedal: list[list[float]], end_s: float | None = None) -> Transcription:
@@ -69,8 +80,11 @@ def contradictions(j: Judged) -> list[str]:
 
 
 def timing_jitter(notes, pedal, rng):
+    """Each onset (a chord as one) 30 ms early or late at random (per note would be ragged chords)."""
     out = notes.copy()
-    shift = rng.normal(0, 0.03, len(out))
+    groups = np.round(notes[:, 0] / 0.03).astype(int)
+    _, index = np.unique(groups, return_inverse=True)
+    shift = rng.normal(0, 0.03, index.max() + 1)[index]
     out[:, 0] = np.maximum(out[:, 0] + shift, 0.0)
     out[:, 1] = np.maximum(out[:, 1] + shift, out[:, 0] + 0.03)
     return out, pedal
@@ -94,7 +108,7 @@ def flat_dynamics(notes, pedal, rng):
 
 def hands_apart(notes, pedal, rng):
     out = notes.copy()
-    left = out[:, 2] < SPLIT_PITCH
+    left = left_hand(notes)
     out[left, :2] += 0.07
     return out, pedal
 
@@ -118,7 +132,7 @@ def ragged_chords(notes, pedal, rng):
 
 def hand_imbalance(notes, pedal, rng):
     out = notes.copy()
-    left = out[:, 2] < SPLIT_PITCH
+    left = left_hand(notes)
     out[left, 3] = np.minimum(out[left, 3] + 30, 120)
     out[~left, 3] = np.maximum(out[~left, 3] - 20, 20)
     return out, pedal

@@ -157,7 +157,7 @@ def _triplets(units: np.ndarray, steps: np.ndarray) -> np.ndarray:
         group = units[i : i + 3]
         total = group.sum()
         whole = round(total)
-        if (whole in (2, 3) and abs(total - whole) < FIT_UNITS and np.all(np.abs(group - whole / 3) < 0.2 * whole / 3)
+        if (whole in (2, 3) and abs(total - whole) < FIT_UNITS and np.all(np.abs(group - whole / 3) < 0.12 * whole / 3)
                 and np.any(np.abs(group - np.round(group)) >= FIT_UNITS)):
             out[i : i + 3] = whole / 3
             i += 3
@@ -196,23 +196,28 @@ def _commonest_gap(gaps: np.ndarray) -> float | None:
 
 
 def _subdivided(gaps: np.ndarray, mode: float) -> float:
-    """The commonest gap, or its half/third/quarter when the gaps only fit a finer grid: in dotted and
-    mixed rhythms (a polonaise's eighth and two sixteenths) the commonest gap is not the shortest unit,
-    and gaps shorter than the tatum would each read as a doubled tempo. The coarsest grid on which
-    90% of the gaps fall within 20% of a whole multiple (at least one) wins; a finer one only where 5%
-    of the gaps are one unit of it (any gaps fit a fine enough grid)."""
+    """The grid the gaps are written on, from their commonest gap. In dotted and mixed rhythms (a
+    polonaise's eighth and two sixteenths) the commonest gap is not the unit, and a gap shorter than
+    the tatum would read as a doubled tempo; in a mazurka's eighths among triplets the commonest gap
+    may be the triplet's, 2/3 of the unit. Candidates, coarsest first: 3/2 of the mode (only where gaps
+    of that length are played), the mode, its half, third and quarter (only where gaps of one unit are
+    played: any gaps fit a fine enough grid). The first on which 90% of the gaps fit (within 20% of a
+    whole number of units, or as a triplet, see _triplets) wins; else the best fitting of the mode and
+    finer, coarser first."""
     lo = TATUM_RANGE_S[0]
     best, best_fit = mode, -1.0
-    for d in (1, 2, 3, 4):
-        tatum = mode / d
+    for tatum in (mode * 1.5, mode, mode / 2, mode / 3, mode / 4):
         if tatum < lo:
             break
         units = gaps / tatum
-        fit = float(np.mean(np.abs(units - np.maximum(1, np.round(units))) < FIT_UNITS))
-        played = float(np.mean(np.abs(units - 1) < FIT_UNITS))  # a finer grid only where its unit is played
-        if fit >= GRID_FIT and (d == 1 or played >= 0.05):
+        played = float(np.mean(np.abs(units - 1) < FIT_UNITS))
+        if tatum != mode and played < (0.1 if tatum > mode else 0.05):
+            continue
+        steps = _triplets(units, np.maximum(1, np.round(units)))
+        fit = float(np.mean(np.abs(units - steps) < FIT_UNITS * np.minimum(steps, 1)))
+        if fit >= GRID_FIT:
             return tatum
-        if fit > best_fit + 0.05:
+        if fit > best_fit + 0.05 and tatum <= mode:  # a coarser grid than the mode only where it fits
             best, best_fit = tatum, fit
     return best
 

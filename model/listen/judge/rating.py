@@ -31,8 +31,10 @@ class Rule:
 
 
 _RULES = [
-    Rule("tempo_cv", "%", ((2, 6), (4, 5), (6, 4), (9, 3), (13, 2), (18, 1)),
-         "spread of the local tempo around its median"),
+    Rule("tempo_cv", "%", ((3, 6), (5, 5), (7, 4), (10, 3), (14, 2), (19, 1)),
+         "spread of the local tempo (±0.75 s) around the phrase's tempo (±3 s): unsteadiness, not rubato"),
+    Rule("tempo_drift", "%", ((8, 6), (12, 5), (16, 4), (22, 3), (30, 2), (40, 1)),
+         "how much the tempo rises or falls over the part as a whole"),
     Rule("grid_deviation", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
          "mean distance of onsets from a locally fitted beat grid"),
     Rule("score_timing", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
