@@ -33,6 +33,10 @@ MdOpt = Annotated[Optional[Path], typer.Option("--markdown", help="Write a Markd
 HtmlOpt = Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
 ReferenceOpt = Annotated[Optional[Path], typer.Option(help="The score (MIDI or MusicXML) for the listening engine.")]
+MidiOpt = Annotated[Optional[Path], typer.Option(
+    "--midi", help="Listening engine: write what it heard as a MIDI file (notes, and the pedal where heard).")]
+NotesOpt = Annotated[Optional[Path], typer.Option(
+    "--notes", help="Listening engine: write what it heard as a CSV (one row per note and pedal press).")]
 TranscriberOpt = Annotated[str, typer.Option(
     help="Listening engine: auto (transkun, on the GPU when there is one), accurate (transkun) or fast "
          "(basic-pitch's ONNX model: a quick preview that misses more notes and hears no pedal).")]
@@ -54,11 +58,13 @@ def assess(
     explain: ExplainOpt = False,
     reference: ReferenceOpt = None,
     transcriber: TranscriberOpt = "auto",
+    midi: MidiOpt = None,
+    notes: NotesOpt = None,
 ) -> None:
     """Listen to takes and answer a teacher's rubric, segment by segment (40 s each)."""
     code = run_assessment(files, rubric, engine, model, fast, device, json_out, markdown, html, explain,
                           dtype=dtype, mode=mode, max_length=max_length, reference=reference,
-                          transcriber=transcriber)
+                          transcriber=transcriber, midi=midi, notes=notes)
     raise typer.Exit(code)
 
 
@@ -81,17 +87,23 @@ def run_assessment(
     max_length: int | None = None,
     reference: Path | None = None,
     transcriber: str = "auto",
+    midi: Path | None = None,
+    notes: Path | None = None,
 ) -> int:
     """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
+    from llaqo.common.errors import ConfigError
     from llaqo.model.assess import EngineOptions, build_engine, read_rubric
 
     with error_boundary():
+        if (midi or notes) and len(files) != 1:
+            raise ConfigError("--midi and --notes export one take at a time", "give one audio file")
         the_rubric = read_rubric(rubric)
         opts = EngineOptions(engine, model, device, dtype, fast, mode, max_length, reference, transcriber)
         the_engine, reason = build_engine(opts)
         reports, failures = _assess_all(files, the_rubric, the_engine, reason)
         try:
             _emit(reports, failures, json_out, markdown, html, explain)
+            _export(reports, midi, notes)
         except OSError as e:
             from llaqo.common.errors import LlaqoError
 
@@ -121,6 +133,23 @@ def _assess_all(files, rubric, engine, reason):
             finally:
                 bar.remove_task(task)
     return reports, failures
+
+
+def _export(reports, midi: Path | None, notes: Path | None) -> None:
+    """The transcription the listening engine heard, as MIDI and/or CSV (one take)."""
+    if not (midi or notes) or not reports:
+        return
+    from llaqo.common.errors import ConfigError
+    from llaqo.model.listen.heard import write_midi, write_notes_csv
+
+    parts = [s.heard for s in reports[0].segments if s.heard is not None]
+    if reports[0].engine != "listen" or not parts:
+        raise ConfigError("--midi and --notes need the listening engine (it transcribes the take)",
+                          "add --engine listen")
+    for path, write in ((midi, write_midi), (notes, write_notes_csv)):
+        if path:
+            write(parts, path)
+            print(f"wrote {path}", file=sys.stderr)
 
 
 def _emit(reports, failures, json_out, markdown, html, explain) -> None:

@@ -73,7 +73,7 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, reason: str, progres
     segments = []
     for seg in iter_segments(info.path, join_tail_s=engine.join_tail_s):
         answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
-        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
+        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers, heard=engine.heard_part()))
         if progress:
             progress(len(segments), max(total, len(segments)))
     described = engine.describe()

@@ -27,3 +27,7 @@ class Engine(Protocol):
 
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
         """One Answer per rubric question, each with the remarks (and evidence) behind it."""
+
+    def heard_part(self) -> dict | None:
+        """What the engine heard in the segment it last answered, as plain data for the JSON (the
+        listening engine: notes, pedal, tempo and loudness curves); None for an engine that hears no notes."""

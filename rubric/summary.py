@@ -169,6 +169,7 @@ def build_report_dict(report: Report) -> dict[str, Any]:
                 "start_s": segment.start_s,
                 "end_s": segment.end_s,
                 "answers": [_segment_answer_dict(a) for a in segment.answers],
+                **({"heard": segment.heard} if segment.heard is not None else {}),
             }
             for segment in report.segments
         ],

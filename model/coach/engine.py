@@ -35,6 +35,9 @@ class CoachEngine:
         self.fast = fast
         self.batch_size = batch_size
 
+    def heard_part(self) -> dict | None:
+        return None  # the neural coach hears features, not notes
+
     def describe(self) -> dict[str, str]:
         return {"model": self.model_name, "device": self.device}
 
