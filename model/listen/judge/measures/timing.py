@@ -67,12 +67,15 @@ def _local_tempo(p, window_s: float) -> tuple[np.ndarray, np.ndarray]:
     per = gaps / p.steps
     fits = np.abs(gaps / p.tatum - p.steps) < FIT_UNITS * np.minimum(p.steps, 1)
     mids = (p.onsets[:-1] + p.onsets[1:]) / 2
-    local = np.empty(len(per))
+    local = np.full(len(per), np.nan)
     for i, t in enumerate(mids):
-        near = np.abs(mids - t) <= window_s
-        pick = near & fits
-        local[i] = np.median(per[pick] if pick.sum() >= 2 else per[near])
-    return mids, 60.0 / (local * (p.beat / p.tatum))
+        pick = (np.abs(mids - t) <= window_s) & fits
+        if pick.sum() >= 2:
+            local[i] = np.median(per[pick])
+    if np.isnan(local).mean() > 0.5:  # the grid fits too little: read every gap
+        local = np.array([np.median(per[np.abs(mids - t) <= window_s]) for t in mids])
+    keep = ~np.isnan(local)  # a stretch with no gap on the grid (an ornament, a fermata) has no tempo
+    return mids[keep], 60.0 / (local[keep] * (p.beat / p.tatum))
 
 
 def _mean_in(times: np.ndarray, values: np.ndarray, span: tuple[float, float]) -> float:
