@@ -17,19 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from llaqo.model.audio.chunks import iter_segments  # noqa: E402
-from llaqo.model.listen.engine import ListenEngine  # noqa: E402
-from llaqo.model.listen.judge.segment import SegmentJudge  # noqa: E402
-from llaqo.model.listen.notes import Transcription  # noqa: E402
-from llaqo.rubric.schema import load_rubric  # noqa: E402
-from tests.fixtures.piano import can_render, render  # noqa: E402
-from tests.listen import performances as P  # noqa: E402
-from tests.listen.scoring import note_f1  # noqa: E402
-
+from llaqo.model.audio.chunks import iter_segments
+from llaqo.model.listen.engine import ListenEngine
+from llaqo.model.listen.judge.segment import SegmentJudge
+from llaqo.model.listen.notes import Transcription
+from llaqo.model.testing import performances as P
+from llaqo.model.testing.piano import can_render, render
+from llaqo.model.testing.scoring import note_f1
+from llaqo.rubric.schema import load_rubric
 
 
 def reading(tr: Transcription, dimension: str, measure: str) -> tuple[float | None, int | None]:
@@ -51,7 +48,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=16.0, help="length of each flawed performance")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
     ap.add_argument("--transcriber", default="auto", choices=("auto", "fast", "accurate"),
-                    help="which transcriber the engine runs (see model/listen/backends.py)")
+                    help="which transcriber the engine runs (see model/listen/transcribe/resolve.py)")
     args = ap.parse_args()
     if not can_render():
         print("fluidsynth and a GM soundfont are needed (apt-get install fluidsynth timgm6mb-soundfont)")

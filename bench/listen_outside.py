@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import numpy as np  # noqa: E402
-
 import build_outside_set as outside  # noqa: E402
+import numpy as np  # noqa: E402
 import outside_checks as C  # noqa: E402
+
 from llaqo.model.audio.chunks import iter_segments  # noqa: E402
 from llaqo.model.listen.engine import ListenEngine  # noqa: E402
 from llaqo.model.listen.notes import Note, Pedal, Transcription  # noqa: E402
@@ -146,7 +146,8 @@ FLAW_SECONDS = 15.0  # flawed excerpts: one transkun window each
 def calibration(by_transcriber: dict[str, list[Heard]], renders) -> tuple[list[str], dict[str, float], list]:
     """Good playing, judged from the true notes and through each transcriber: share rated overall ≥ 5,
     and share with overall ≥ 5 and no dimension below 4; the judgements, for the contradiction count."""
-    lines = ["| judged from | half | overall ≥ 5 | and no dimension < 4 | renders | weakest dimensions where it fails |",
+    lines = ["| judged from | half | overall ≥ 5 | and no dimension < 4 | renders | weakest dimensions where it fails "
+             "|",
              "|---|---|---|---|---|---|"]
     figures, judged = {}, []
     sources = {"true notes": [(r, C.judge(C.as_transcription(np.asarray(r.notes), r.pedal))) for r in renders]}
@@ -252,7 +253,8 @@ def main() -> int:
     found = [c for j in judged + flaw_judged for c in C.contradictions(j)]
     figures["contradictions"] = float(len(found))
     lines += ["", f"Ratings of 5–6 whose remark names a fault (not worded minor): {len(found)} of "
-              f"{sum(len(j.ratings) for j in judged + flaw_judged)} ratings" + (": " + "; ".join(found[:5]) if found else ".")]
+              f"{sum(len(j.ratings) for j in judged + flaw_judged)} ratings"
+              + (": " + "; ".join(found[:5]) if found else ".")]
     pieces = {h: sorted({r.piece for r in renders if r.split == h}) for h in HALVES}
     lines += ["", (f"Set: {len(renders)} renders of {sum(map(len, pieces.values()))} pieces "
                    f"(tuning: {', '.join(pieces['tuning'])}; held out: {', '.join(pieces['held_out'])}); "

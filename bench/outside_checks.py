@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from llaqo.model.listen.judge import rating
 from llaqo.model.listen.judge.dimensions import DIMENSIONS, OVERALL
 from llaqo.model.listen.judge.segment import SegmentJudge
 from llaqo.model.listen.notes import SUSTAIN, Note, Pedal, Transcription
-
 
 
 def left_hand(notes: np.ndarray) -> np.ndarray:

@@ -7,20 +7,19 @@ from typing import Annotated
 
 import typer
 
-from llaqo.assess import DeviceOpt, DtypeOpt, FastOpt, MaxLenOpt, ModelOpt, ModeOpt
 from llaqo.errors import error_boundary
+from llaqo.model.options import EngineOptions
+from llaqo.options import COACH_ENGINE, uses
 
 
+@uses(engine=COACH_ENGINE)
 def ask(
-    file: Annotated[Path, typer.Argument(help="An audio file.", show_default=False)],
-    question: Annotated[str, typer.Argument(help="The question, as you would ask a teacher.", show_default=False)],
-    model: ModelOpt = None,
-    fast: FastOpt = False,
-    device: DeviceOpt = "auto",
-    dtype: DtypeOpt = "auto",
-    mode: ModeOpt = None,
-    max_length: MaxLenOpt = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="An audio file.")],
+    question: Annotated[str, typer.Argument(metavar="QUESTION", show_default=False,
+                                            help="The question, as you would ask a teacher.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of text.")] = False,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Ask the neural coach one question about a take; it answers for every 40.96-s chunk.
 
@@ -31,13 +30,14 @@ def ask(
     """
     import json
 
-    from llaqo.model.assess import EngineOptions
-    from llaqo.model.coach.ask import ask_file
     from llaqo.common.times import span_text
+    from llaqo.model.assess import build_engine
+    from llaqo.model.audio.io import probe
+    from llaqo.model.coach.ask import ask_file
 
     with error_boundary():
-        opts = EngineOptions("coach", model, device, dtype, fast, mode, max_length)
-        for start, end, text in ask_file(file, question, opts):
+        probe(file)  # a bad file fails before the model is loaded
+        for start, end, text in ask_file(file, question, build_engine(engine)):
             if json_out:
                 print(json.dumps({"start_s": start, "end_s": end, "question": question, "answer": text}))
             else:

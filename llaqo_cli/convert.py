@@ -9,25 +9,32 @@ from typing import Annotated
 import typer
 
 from llaqo.errors import error_boundary
+from llaqo.options import Mode
 
 
 def convert(
-    src: Annotated[Path, typer.Argument(help="Folder of the released layout (checkpoint_*.pth, vit.pth, Vicuna, BERT).")],
-    dst: Annotated[Path, typer.Argument(help="New folder for the bundle.")],
-    mode: Annotated[str, typer.Option(help="Mode stored in the bundle: compat (the released model) or full.")] = "compat",
+    src: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SRC",
+            show_default=False,
+            help="Folder of the released layout (checkpoint_*.pth, vit.pth, Vicuna, BERT).",
+        ),
+    ],
+    dst: Annotated[Path, typer.Argument(metavar="DST", show_default=False, help="New folder for the bundle.")],
+    mode: Annotated[
+        Mode, typer.Option(help="Mode stored in the bundle: compat (the released model) or full.")
+    ] = Mode.compat,
 ) -> None:
     """Convert released weights into a bundle: config + safetensors + a manifest of SHA-256 hashes.
 
     [bold]Examples[/bold]
 
       llaqo convert ckpts/ ckpts/bundle
-      llaqo ask take.wav "How clean is the attack?" --model ckpts/bundle
+      llaqo assess take.wav --model ckpts/bundle
     """
     from llaqo.model.coach.convert import convert_released
-    from llaqo.common.errors import ConfigError
 
     with error_boundary():
-        if mode not in ("compat", "full"):
-            raise ConfigError(f"unknown mode {mode!r}", "use compat or full")
-        out = convert_released(src, dst, mode)
+        out = convert_released(src, dst, mode.value)
     print(f"wrote {out}", file=sys.stderr)

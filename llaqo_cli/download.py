@@ -12,7 +12,7 @@ from llaqo.errors import error_boundary
 
 
 def download(
-    to: Annotated[Path, typer.Option("--to", help="Where the weights go.")] = Path("ckpts"),
+    to: Annotated[Path, typer.Option("--to", metavar="DIR", help="Where the weights go.")] = Path("ckpts"),
 ) -> None:
     """Download anusfoil/LLaQo-ckpts (checkpoint, AudioMAE, Vicuna-7b) and the BERT tokenizer,
     then convert them into TO/bundle. Interrupted downloads resume when run again.

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import typer
+
+MAX_LINE = 2000  # an error line never floods the terminal, whatever a message quotes
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
@@ -18,16 +20,20 @@ def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
     line = f"error: {message}"
     if hint:
         line += f" — {hint}"
-    print(line, file=sys.stderr)
+    if len(line) > MAX_LINE:
+        line = line[: MAX_LINE - 1] + "…"
+    print(line.replace("\n", " "), file=sys.stderr)
     return typer.Exit(code)
 
 
 @contextmanager
 def error_boundary() -> Iterator[None]:
-    from llaqo.common.errors import LlaqoError
+    from llaqo.common.errors import LlaqoError, error_text
 
     try:
         yield
+    except typer.Exit:
+        raise
     except LlaqoError as e:
         if os.environ.get("LLAQO_DEBUG"):
             raise
@@ -38,3 +44,8 @@ def error_boundary() -> Iterator[None]:
         if os.environ.get("LLAQO_DEBUG"):
             raise
         raise fail("out of memory", "try --fast, a smaller --device batch, or a shorter take") from None
+    except OSError as e:  # a file or device the core did not expect to fail: its words, not its errno
+        if os.environ.get("LLAQO_DEBUG"):
+            raise
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        raise fail(f"{where}{error_text(e)}") from None

@@ -14,20 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
-from llaqo.assess import (
-    DeviceOpt,
-    EngineOpt,
-    ExplainOpt,
-    FastOpt,
-    HtmlOpt,
-    JsonOpt,
-    MdOpt,
-    ModelOpt,
-    RubricOpt,
-    TranscriberOpt,
-    run_assessment,
-)
+from llaqo.assess import run_assessment
 from llaqo.errors import error_boundary, fail
+from llaqo.model.options import EngineOptions, OutputOptions
+from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,28 +32,40 @@ REFRESH_ENTER_S = 0.1  # how often the Enter watcher checks whether the recordin
 METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flickering between blocks
 
 
+@uses(engine=ENGINE, output=OUTPUT)
 def record(
     rubric: RubricOpt = "full",
     seconds: Annotated[
-        Optional[float], typer.Option("--seconds", "-s", min=0.1, help="Stop after this many seconds (default: Enter or Ctrl-C).")
+        Optional[float],
+        typer.Option(
+            "--seconds", "-s", min=0.1, metavar="S", help="Stop after this many seconds (default: Enter or Ctrl-C)."
+        ),
     ] = None,
     input_: Annotated[
-        Optional[str], typer.Option("--input", "-i", metavar="NAME|INDEX", help="Input device: its index or (part of) its name; see --list-inputs.")
+        Optional[str],
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="NAME|INDEX",
+            help="Input device: its index or (part of) its name; see --list-inputs.",
+        ),
     ] = None,
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.")
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE.wav",
+            help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.",
+        ),
     ] = None,
-    no_assess: Annotated[bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")] = False,
+    no_assess: Annotated[
+        bool, typer.Option("--no-assess", help="Only record and save; print the take's path.")
+    ] = False,
     list_inputs: Annotated[bool, typer.Option("--list-inputs", help="List the input devices and exit.")] = False,
-    engine: EngineOpt = "auto",
-    model: ModelOpt = None,
-    fast: FastOpt = False,
-    device: DeviceOpt = "auto",
-    json_out: JsonOpt = None,
-    markdown: MdOpt = None,
-    html: HtmlOpt = None,
-    explain: ExplainOpt = False,
-    transcriber: TranscriberOpt = "auto",
+    *,
+    engine: EngineOptions,
+    output: OutputOptions,
 ) -> None:
     """Record a take from a microphone, save it, then assess it with a rubric.
 
@@ -78,7 +80,7 @@ def record(
       llaqo record --input "USB" --out etude.wav
       llaqo record --input 2 --no-assess
     """
-    if no_assess and (json_out or markdown or html):
+    if no_assess and (output.json_out or output.markdown or output.html):
         raise fail("--json, --markdown and --html need the assessment", hint="drop --no-assess")
     if out is not None and out.suffix.lower() != ".wav":
         raise fail(f"--out {out}: takes are saved as WAV", hint="give a name ending in .wav")
@@ -90,8 +92,7 @@ def record(
         if no_assess:
             print(take.path)
             return
-        code = run_assessment([take.path], rubric, engine, model, fast, device, json_out, markdown, html, explain,
-                              transcriber=transcriber)
+        code = run_assessment([take.path], rubric, engine=engine, output=output)
     raise typer.Exit(code)
 
 
@@ -167,7 +168,9 @@ class _Meter:
 
         self.seconds = seconds
         stops = "Enter or Ctrl-C" if self.enter_stops else "Ctrl-C"
-        self.console.print(f"recording from input {device.label} at {device.rate} Hz into {path} ({stops} to stop)", highlight=False)
+        self.console.print(
+            f"recording from input {device.label} at {device.rate} Hz into {path} ({stops} to stop)", highlight=False
+        )
         if self.console.is_terminal:
             self.live = Live(console=self.console, refresh_per_second=20, transient=False)
             self.live.start()
@@ -212,10 +215,13 @@ def _print_summary(console: Console, take: Take) -> None:
     if take.clipped_blocks:
         console.print(
             f"warning: the take clipped {take.clipped_blocks} times — lower the input gain for the next one",
-            style="yellow", highlight=False,
+            style="yellow",
+            highlight=False,
         )
     if take.overflows:
-        console.print(f"warning: {take.overflows} input overflows (a few samples were lost)", style="yellow", highlight=False)
+        console.print(
+            f"warning: {take.overflows} input overflows (a few samples were lost)", style="yellow", highlight=False
+        )
 
 
 def _print_inputs() -> None:

@@ -4,48 +4,28 @@ eval all call `assess_file`; `build_engine` is how `--engine auto|coach|listen` 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.audio.chunks import count_segments, iter_segments
 from llaqo.model.audio.io import probe
 from llaqo.model.engine import Engine, Progress
-from llaqo.common.errors import CheckpointError, ConfigError
+from llaqo.model.options import EngineOptions
 from llaqo.rubric.report import Report, Segment
-from llaqo.rubric.schema import Rubric, RubricError, load_rubric
+from llaqo.rubric.schema import Rubric
 from llaqo.rubric.summary import aggregate
 
 
-@dataclass(frozen=True)
-class EngineOptions:
-    engine: str = "auto"  # auto | coach | listen
-    model: Path | None = None
-    device: str = "auto"
-    dtype: str = "auto"
-    fast: bool = False
-    mode: str | None = None  # compat | full; default: what the checkpoint says
-    max_length: int | None = None
-    reference: Path | None = None  # a score for the listening engine
-    transcriber: str = "auto"  # the listening engine's: auto | fast | accurate
-
-
-def read_rubric(name_or_path: str) -> Rubric:
-    try:
-        return load_rubric(name_or_path)
-    except RubricError as e:
-        raise ConfigError(str(e), getattr(e, "hint", None)) from None
-
-
-def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
-    """→ (engine, why this engine answers)."""
-    if opts.engine not in ("auto", "coach", "listen"):
-        raise ConfigError(f"unknown engine {opts.engine!r}", "use auto, coach or listen")
+def build_engine(opts: EngineOptions) -> Engine:
+    """The engine `--engine auto|coach|listen` names, with the reason it was chosen (`engine.reason`)."""
     if opts.engine != "listen":
         from llaqo.model.coach.locate import find_model
 
-        folder, why = find_model(opts.model)
+        folder, why = find_model(opts.coach.model)
         if folder is not None:
-            return _coach(folder, opts), f"neural coach: model {why}"
+            engine = _coach(folder, opts)
+            engine.reason = f"neural coach: model {why}"
+            return engine
         if opts.engine == "coach":
             raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use --engine listen")
         reason = f"listening engine: {why}"
@@ -53,19 +33,22 @@ def build_engine(opts: EngineOptions) -> tuple[Engine, str]:
         reason = "listening engine: asked for with --engine listen"
     from llaqo.model.listen.engine import ListenEngine
 
-    return ListenEngine(reference=opts.reference, device=opts.device, transcriber=opts.transcriber), reason
+    engine = ListenEngine(reference=opts.listen.reference, device=opts.device, transcriber=opts.listen.transcriber)
+    engine.reason = reason
+    return engine
 
 
 def _coach(folder: Path, opts: EngineOptions) -> Engine:
     from llaqo.model.coach.build import choose_placement, load_coach
     from llaqo.model.coach.engine import CoachEngine
 
-    placement = choose_placement(opts.device, opts.dtype)
-    model = load_coach(folder, placement, mode=opts.mode)
-    return CoachEngine(model, str(folder), placement.describe(), fast=opts.fast, max_length=opts.max_length)
+    placement = choose_placement(opts.device, opts.coach.dtype)
+    model = load_coach(folder, placement, mode=opts.coach.mode)
+    return CoachEngine(model, str(folder), placement.describe(), fast=opts.coach.fast,
+                       max_length=opts.coach.max_length)
 
 
-def assess_file(path: Path, rubric: Rubric, engine: Engine, reason: str, progress: Progress | None = None) -> Report:
+def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress | None = None) -> Report:
     """Answer the rubric for every 40-s segment of one take; memory stays bounded by one segment."""
     started = time.perf_counter()
     info = probe(path)
@@ -79,7 +62,7 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, reason: str, progres
     described = engine.describe()
     return Report(
         file=str(path), duration_s=round(segments[-1].end_s if segments else info.duration_s, 3),
-        engine=engine.name, engine_reason=reason, rubric=rubric.name, segments=segments,
+        engine=engine.name, engine_reason=engine.reason, rubric=rubric.name, segments=segments,
         model=described.get("model"), device=described.get("device"),
         elapsed_s=round(time.perf_counter() - started, 3), notes=[engine.heard_note()],
     )

@@ -1,4 +1,4 @@
-"""The one protocol both engines implement, and how `--engine auto` picks one.
+"""The one protocol both engines implement (`llaqo.model.assess.build_engine` picks one).
 
 An engine answers a rubric for one segment of a take. `assess`, `record` and `eval` all go through
 `model.assess.assess_file`, which walks the segments and calls the engine; nothing else answers questions.
@@ -17,6 +17,7 @@ Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
 
 class Engine(Protocol):
     name: str  # "coach" | "listen"
+    reason: str  # why this engine answers ("listening engine: no model weights found ..."), set by build_engine
     join_tail_s: float  # a take's last segment shorter than this joins the one before (0: never)
 
     def describe(self) -> dict[str, str]:

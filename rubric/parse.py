@@ -10,8 +10,8 @@ import math
 import re
 from functools import lru_cache
 
-from llaqo.rubric.report import Remark, Value
 from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.rubric.report import Remark, Value
 from llaqo.rubric.schema import DEFAULT_SCALES, Question
 
 # The reference evaluation's rule: the first number in the answer, integer or decimal.

@@ -13,35 +13,58 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
+from llaqo.common.config import check, check_fields, describe
+from llaqo.common.errors import SchemaError
+from llaqo.common.generation import GenerationConfig
 from llaqo.common.music import TECHNIQUE_CLASSES
 
 KINDS = ("rating", "verbal", "difficulty", "technique")
+Kind = Literal["rating", "verbal", "difficulty", "technique"]
 DEFAULT_SCALES = {"rating": (1, 6), "difficulty": (1, 9)}  # NeuroPiano ratings, Henle levels (CIPI)
-# Per-question overrides of the coach's generation settings, and the type each must have.
-GENERATION_KEYS = {
-    "num_beams": int,
-    "repetition_penalty": float,
-    "length_penalty": float,
-    "max_length": int,
-    "max_new_tokens": int,
-}
 SHIPPED = ("full", "quick")
-RUBRIC_KEYS = ("name", "questions")
-QUESTION_KEYS = ("id", "text", "kind", "dimension", "label", "category", "scale", "classes", "generation")
 
 
-class RubricError(ValueError):
+class RubricError(SchemaError):
     """A rubric that cannot be used. `problems` lists every bad field; `source` names the file."""
 
     def __init__(self, source: str, problems: list[str], hint: str | None = None):
-        self.source = source
-        self.problems = list(problems)
-        self.hint = hint if hint is not None else "see docs/rubrics.md for the rubric format"
-        super().__init__("; ".join(f"{source}: {p}" for p in self.problems))
+        super().__init__(source, problems, hint if hint is not None else "see docs/rubrics.md for the rubric format")
+
+
+def _is_scale(v: Any) -> bool:
+    return (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+            and v[0] < v[1])
+
+
+def _is_names(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(c, str) and c.strip() for c in v)
+
+
+@dataclass(kw_only=True)
+class RubricFile:
+    """A rubric file's top level, as written (the questions are checked entry by entry)."""
+
+    name: str | None = None
+    questions: Any = None
+
+
+@dataclass(kw_only=True)
+class QuestionEntry:
+    """One question as a rubric file writes it; `Question` is what it becomes (defaults derived)."""
+
+    id: str | None = None
+    text: str
+    kind: Kind
+    dimension: str | None = None
+    label: str | None = None
+    category: str | None = None
+    scale: list | None = field(default=None, metadata=check(_is_scale, "[lowest, highest], two integers rising"))
+    classes: list | None = field(default=None, metadata=check(_is_names, "a non-empty list of names"))
+    generation: dict | None = None  # checked against GenerationConfig's own fields
 
 
 @dataclass(frozen=True)
@@ -111,14 +134,12 @@ def rubric_from_data(data: Any, source: str, default_name: str = "rubric") -> Ru
     """Build a Rubric from parsed YAML, or raise one RubricError listing every problem found."""
     problems: list[str] = []
     if not isinstance(data, dict):
-        raise RubricError(source, [f"expected a mapping with 'questions', got {_describe(data)}"])
-    _check_unknown_keys(data, RUBRIC_KEYS, "", problems)
-    name = data.get("name", default_name)
-    if not isinstance(name, str) or not name.strip():
-        problems.append(f"name: expected a non-empty string, got {_describe(name)}")
+        raise RubricError(source, [f"expected a mapping with 'questions', got {describe(data)}"])
+    top = check_fields(RubricFile, data, "", problems)
+    name = top.get("name") or default_name
     entries = data.get("questions")
     if not isinstance(entries, list) or not entries:
-        problems.append(f"questions: expected a non-empty list, got {_describe(entries)}")
+        problems.append(f"questions: expected a non-empty list, got {describe(entries)}")
         entries = []
     questions = [_question_from_entry(e, f"questions[{i}]", problems) for i, e in enumerate(entries)]
     _check_duplicate_ids(questions, problems)
@@ -128,59 +149,25 @@ def rubric_from_data(data: Any, source: str, default_name: str = "rubric") -> Ru
 
 
 def _question_from_entry(entry: Any, where: str, problems: list[str]) -> Question | None:
-    """One question (None if the entry is not even a mapping); a bare string is a verbal question."""
+    """One question (None if the entry is not even a mapping); a bare string is a verbal question.
+
+    Built even when a field is bad, so that duplicate ids are still found; the caller raises."""
     if isinstance(entry, str):
         entry = {"text": entry, "kind": "verbal"}
     if not isinstance(entry, dict):
-        problems.append(f"{where}: expected a mapping with text and kind, got {_describe(entry)}")
+        problems.append(f"{where}: expected a mapping with text and kind, got {describe(entry)}")
         return None
-    _check_unknown_keys(entry, QUESTION_KEYS, where, problems)
-    text = _required_text(entry, "text", where, problems)
-    kind = _kind(entry, where, problems)
-    qid = _optional_text(entry, "id", where, problems) or _id_from_text(text, where, problems)
-    dimension = _optional_text(entry, "dimension", where, problems) or qid
-    label = _optional_text(entry, "label", where, problems) or dimension.replace("_", " ").capitalize()
-    category = _optional_text(entry, "category", where, problems)
-    scale = _scale(entry, kind, where, problems)
-    classes = _classes(entry, kind, where, problems)
-    generation = _generation(entry, where, problems)
-    # Built even when a field is bad, so that duplicate ids are still found; the caller raises.
-    return Question(qid, text, kind, dimension, label, category, scale, generation, classes)
-
-
-def _check_unknown_keys(mapping: dict, known: tuple[str, ...], where: str, problems: list[str]) -> None:
-    prefix = f"{where}." if where else ""
-    for key in mapping:
-        if key not in known:
-            problems.append(f"{prefix}{key}: unknown field (known: {', '.join(known)})")
-
-
-def _required_text(entry: dict, key: str, where: str, problems: list[str]) -> str:
-    if key not in entry:
-        problems.append(f"{where}.{key}: missing")
-        return ""
-    return _optional_text(entry, key, where, problems) or ""
-
-
-def _optional_text(entry: dict, key: str, where: str, problems: list[str]) -> str | None:
-    value = entry.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where}.{key}: expected a non-empty string, got {_describe(value)}")
-        return None
-    return value  # kept as written: question texts are sent to the model byte for byte
-
-
-def _kind(entry: dict, where: str, problems: list[str]) -> str:
-    if "kind" not in entry:
-        problems.append(f"{where}.kind: missing (one of {', '.join(KINDS)})")
-        return ""
-    kind = entry["kind"]
-    if kind not in KINDS:
-        problems.append(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
-        return ""
-    return kind
+    v = check_fields(QuestionEntry, entry, f"{where}.", problems, partial=False)
+    text, kind = v.get("text", ""), v.get("kind", "")
+    qid = v.get("id") or _id_from_text(text, where, problems)
+    dimension = v.get("dimension") or qid
+    label = v.get("label") or dimension.replace("_", " ").capitalize()
+    scale = _scale(v.get("scale"), "scale" in entry, kind, where, problems)
+    classes = _classes(v.get("classes"), "classes" in entry, kind, where, problems)
+    generation = entry.get("generation")
+    if isinstance(generation, dict):
+        generation = check_fields(GenerationConfig, generation, f"{where}.generation.", problems)
+    return Question(qid, text, kind, dimension, label, v.get("category"), scale, generation or {}, classes)
 
 
 def _id_from_text(text: str, where: str, problems: list[str]) -> str:
@@ -191,62 +178,22 @@ def _id_from_text(text: str, where: str, problems: list[str]) -> str:
     return slug
 
 
-def _scale(entry: dict, kind: str, where: str, problems: list[str]) -> tuple[int, int] | None:
-    if "scale" not in entry:
+def _scale(scale: list | None, given: bool, kind: str, where: str, problems: list[str]) -> tuple[int, int] | None:
+    if not given:
         return DEFAULT_SCALES.get(kind)
-    scale = entry["scale"]
     if kind and kind not in DEFAULT_SCALES:
         problems.append(f"{where}.scale: a {kind} question has no scale (only rating and difficulty do)")
         return None
-    ok = (
-        isinstance(scale, list)
-        and len(scale) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in scale)
-        and scale[0] < scale[1]
-    )
-    if not ok:
-        problems.append(f"{where}.scale: expected [lowest, highest], two integers rising, got {_describe(scale)}")
-        return None
-    return (scale[0], scale[1])
+    return (scale[0], scale[1]) if scale else None
 
 
-def _classes(entry: dict, kind: str, where: str, problems: list[str]) -> tuple[str, ...] | None:
-    if "classes" not in entry:
+def _classes(classes: list | None, given: bool, kind: str, where: str, problems: list[str]) -> tuple[str, ...] | None:
+    if not given:
         return TECHNIQUE_CLASSES if kind == "technique" else None
-    classes = entry["classes"]
     if kind and kind != "technique":
         problems.append(f"{where}.classes: only a technique question has classes")
         return None
-    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) and c.strip() for c in classes):
-        problems.append(f"{where}.classes: expected a non-empty list of names, got {_describe(classes)}")
-        return None
-    return tuple(classes)
-
-
-def _generation(entry: dict, where: str, problems: list[str]) -> dict[str, Any]:
-    overrides = entry.get("generation")
-    if overrides is None:
-        return {}
-    if not isinstance(overrides, dict):
-        problems.append(f"{where}.generation: expected a mapping, got {_describe(overrides)}")
-        return {}
-    for key, value in overrides.items():
-        expected = GENERATION_KEYS.get(key)
-        if expected is None:
-            problems.append(f"{where}.generation.{key}: unknown setting (known: {', '.join(GENERATION_KEYS)})")
-        elif not _is_number_of(value, expected):
-            wanted = "a positive integer" if expected is int else "a number"
-            problems.append(f"{where}.generation.{key}: expected {wanted}, got {_describe(value)}")
-    return dict(overrides)
-
-
-def _is_number_of(value: Any, expected: type) -> bool:
-    """An int where an int is asked; any number where a float is (length_penalty may also be 0 or less)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    if expected is int:
-        return isinstance(value, int) and value > 0
-    return True
+    return tuple(classes) if classes else None
 
 
 def _check_duplicate_ids(questions: list[Question | None], problems: list[str]) -> None:
@@ -259,9 +206,3 @@ def _check_duplicate_ids(questions: list[Question | None], problems: list[str]) 
             problems.append(f"questions[{i}].id: {question.id!r} is already used by questions[{first}]")
         else:
             first_seen[question.id] = i
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return f"{value!r} ({type(value).__name__})"

@@ -65,14 +65,6 @@ def _vote(values: list[Any], weights: list[float]) -> Any:
     return max(counts, key=lambda v: (round(counts[v], 6), -values.index(v)))
 
 
-def aggregate_report(report: Report) -> Report:
-    """Aggregate every answer of every segment (in place); return the report."""
-    for segment in report.segments:
-        for answer in segment.answers:
-            aggregate(answer)
-    return report
-
-
 def take_answers(report: Report) -> list[Answer]:
     """One answer per question over the whole take: all segments' remarks and evidence, aggregated.
 

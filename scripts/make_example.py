@@ -7,15 +7,13 @@ left hand too loud. Needs Debian's fluidsynth and a GM soundfont (scripts/setup.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.fixtures.piano import Note, render  # noqa: E402
+from llaqo.model.testing.piano import Note, render
 
 BPM = 96
 SCALE = [0, 2, 4, 5, 7, 9, 11, 12]

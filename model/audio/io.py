@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from llaqo.common.errors import AudioError
+from llaqo.common.errors import AudioError, error_text
 
 SOUNDFILE_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"}
 
@@ -154,5 +154,4 @@ def _blocks_av(info: AudioInfo, block: int) -> Iterator[tuple[int, np.ndarray]]:
 
 
 def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
+    return error_text(e)

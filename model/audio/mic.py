@@ -21,8 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
-from llaqo.model.audio.take_file import TakeWriter
 from llaqo.common.errors import DeviceError, RecordingError
+from llaqo.model.audio.take_file import TakeWriter
 
 WRITE_EVERY_S = 0.25  # how often the writer thread appends to the file (and rewrites its header)
 REFRESH_S = 0.05  # how often the meter is read and drawn
@@ -32,7 +32,9 @@ SILENCE_PEAK = 10 ** (-60 / 20)  # a take whose loudest sample stays under -60 d
 CLIP_SHOWN_S = 1.0  # the meter keeps a clipping warning up this long after the last clipped block
 FIRST_AUDIO_TIMEOUT_S = 5.0  # an input that sends nothing in this time is not working
 STALL_TIMEOUT_S = 3.0  # an input that stops sending for this long was unplugged or taken away
-NO_INPUT_HINT = "plug in or unmute a microphone (on Linux check that PulseAudio/PipeWire or ALSA sees it with `arecord -l`)"
+NO_INPUT_HINT = (
+    "plug in or unmute a microphone (on Linux check that PulseAudio/PipeWire or ALSA sees it with `arecord -l`)"
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def pick_input(spec: str | None, inputs: list[InputDevice] | None = None) -> Inp
     inputs = list_inputs() if inputs is None else inputs
     if not inputs:
         outputs = _output_labels()
-        seen = f"PortAudio sees only outputs: {', '.join(outputs)}" if outputs else "PortAudio sees no audio device at all"
+        seen = (
+            f"PortAudio sees only outputs: {', '.join(outputs)}" if outputs else "PortAudio sees no audio device at all"
+        )
         raise DeviceError(f"no input device found ({seen})", hint=NO_INPUT_HINT)
     if spec is None or not spec.strip():
         return next((d for d in inputs if d.is_default), inputs[0])
@@ -132,9 +136,12 @@ def pick_input(spec: str | None, inputs: list[InputDevice] | None = None) -> Inp
     if len(found) == 1:
         return found[0]
     if found:
-        raise DeviceError(f"'{spec}' matches several inputs: {describe_inputs(found)}", hint="give its index with --input")
-    raise DeviceError(f"no input device {spec!r} (inputs: {describe_inputs(inputs)})", hint="pick one with --input NAME|INDEX")
-
+        raise DeviceError(
+            f"'{spec}' matches several inputs: {describe_inputs(found)}", hint="give its index with --input"
+        )
+    raise DeviceError(
+        f"no input device {spec!r} (inputs: {describe_inputs(inputs)})", hint="pick one with --input NAME|INDEX"
+    )
 
 
 def describe_inputs(inputs: list[InputDevice]) -> str:
@@ -247,7 +254,9 @@ def record_take(
             writer.path.unlink(missing_ok=True)  # an empty WAV is no one's take
     if capture.error:
         raise capture.error
-    take = Take(writer.path, device, device.rate, writer.frames, capture.peak, capture.clipped_blocks, capture.overflows)
+    take = Take(
+        writer.path, device, device.rate, writer.frames, capture.peak, capture.clipped_blocks, capture.overflows
+    )
     return _checked(take)
 
 
@@ -278,16 +287,24 @@ def _device_error(device: InputDevice, e: Exception) -> DeviceError:
             f"input {device.label} is busy (another program is using it)",
             hint="close that program, or pick another input with --input (see --list-inputs)",
         )
-    if host_code in (-errno.EACCES, -errno.EPERM) or "permission" in text.lower() or code == _PA_BAD_IO_DEVICE_COMBINATION:
+    if (
+        host_code in (-errno.EACCES, -errno.EPERM)
+        or "permission" in text.lower()
+        or code == _PA_BAD_IO_DEVICE_COMBINATION
+    ):
         return DeviceError(
             f"permission denied opening input {device.label}",
             hint="join the 'audio' group (sudo usermod -aG audio $USER, then log in again) "
             "or allow microphone access in your system settings",
         )
-    return DeviceError(f"cannot open input {device.label}: {text}", hint="pick another input with --input (see --list-inputs)")
+    return DeviceError(
+        f"cannot open input {device.label}: {text}", hint="pick another input with --input (see --list-inputs)"
+    )
 
 
-def _wait(capture: _Capture, stop: threading.Event, progress: RecordProgress | None, device: InputDevice, path: Path) -> None:
+def _wait(
+    capture: _Capture, stop: threading.Event, progress: RecordProgress | None, device: InputDevice, path: Path
+) -> None:
     """Block until the target length, `stop`, a writer failure, or an input that went quiet."""
     started = time.monotonic()
     while not stop.wait(REFRESH_S):

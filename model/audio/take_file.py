@@ -115,7 +115,9 @@ class TakeWriter:
 
 def _os_error(e: OSError, what: str) -> RecordingError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"the disk is full: {what}", hint="free some space, or record onto another disk with --out")
+        return DiskFullError(
+            f"the disk is full: {what}", hint="free some space, or record onto another disk with --out"
+        )
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return RecordingError(f"permission denied: {what}", hint="record into a folder you can write, with --out")
     return RecordingError(f"{what}: {e.strerror or e}")

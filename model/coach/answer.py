@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from llaqo.model.coach.config import GenerationConfig
+from llaqo.common.generation import GenerationConfig
 from llaqo.model.coach.llaqo import LLaQo
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import torch
 
+from llaqo.common.device import Device
+from llaqo.common.errors import CheckpointError, DeviceError
 from llaqo.model.coach.checkpoints import bundle, released
 from llaqo.model.coach.config import CoachConfig
 from llaqo.model.coach.llaqo import LLaQo
 from llaqo.model.coach.llm import load_llm
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
-from llaqo.common.errors import CheckpointError, DeviceError
 
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
 
@@ -27,23 +28,16 @@ class Placement:
         return f"{self.device.type} {name}"
 
 
-def choose_placement(device: str = "auto", dtype: str = "auto") -> Placement:
+def choose_placement(device: Device | str = "auto", dtype: str = "auto") -> Placement:
     """auto: CUDA in fp16 (what the released model ran in) when present, else CPU in fp32."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise DeviceError(f"unknown device {device!r}", "use auto, cpu, cuda or cuda:N") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("CUDA was asked for but no GPU is visible", "use --device cpu")
+    resolved = Device.parse(device).resolve()
     if dtype == "auto":
-        dtype = "fp16" if dev.type == "cuda" else "fp32"
+        dtype = "fp16" if resolved.is_cuda else "fp32"
     if dtype not in DTYPES:
-        raise DeviceError(f"unknown dtype {dtype!r}", "use fp16, bf16 or fp32")
-    if dev.type == "cpu" and dtype == "fp16":
-        raise DeviceError("fp16 on the CPU is not supported", "use fp32 or bf16 on the CPU")
-    return Placement(dev, DTYPES[dtype])
+        raise DeviceError(f"unknown dtype {dtype!r}", "use auto, fp16, bf16 or fp32")
+    if not resolved.is_cuda and dtype == "fp16":
+        raise DeviceError("fp16 on the CPU is not supported", "use --dtype fp32 or bf16 on the CPU")
+    return Placement(resolved.torch(), DTYPES[dtype])
 
 
 def load_coach(path: Path, placement: Placement | None = None, mode: str | None = None) -> LLaQo:

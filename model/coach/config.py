@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from llaqo.common.generation import GenerationConfig
 from llaqo.model.audio import constants as C
 
 HEAD_DIM = 64
@@ -29,10 +30,6 @@ class EncoderConfig:
     def num_heads(self) -> int:
         return max(1, self.embed_dim // HEAD_DIM)
 
-    @property
-    def num_patches(self) -> int:
-        return (self.window_frames // self.patch) * (self.n_mels // self.patch)
-
 
 @dataclass
 class AlignerConfig:
@@ -50,21 +47,6 @@ class AlignerConfig:
     @property
     def num_heads(self) -> int:
         return max(1, self.hidden // HEAD_DIM)
-
-
-@dataclass(frozen=True)
-class GenerationConfig:
-    """The reference's defaults: beam 5, repetition penalty 1.5 over generated ids, max length 256
-    counting the input embeddings."""
-
-    num_beams: int = 5
-    max_length: int = 256
-    repetition_penalty: float = 1.5
-    length_penalty: float = 1.0
-
-    def fast(self) -> "GenerationConfig":
-        """Greedy decoding with the same penalties: `--fast`."""
-        return GenerationConfig(1, self.max_length, self.repetition_penalty, self.length_penalty)
 
 
 @dataclass

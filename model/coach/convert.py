@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.coach.build import check_fits
 from llaqo.model.coach.checkpoints import bundle, released
 from llaqo.model.coach.llaqo import LLaQo
-from llaqo.common.errors import CheckpointError
 
 RELEASED_REPO = "anusfoil/LLaQo-ckpts"
 RELEASED_PATTERNS = ["*checkpoint_*.pth", "*vit.pth", "*vicuna-7b-v1.5*"]  # not the conda env it also holds

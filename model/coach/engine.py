@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import torch
+
 from llaqo.model.audio import constants as C
 from llaqo.model.audio.chunks import AudioSegment
 from llaqo.model.audio.frontend import chunk_features
@@ -21,6 +23,7 @@ from llaqo.rubric.schema import Question, Rubric
 
 class CoachEngine:
     name = "coach"
+    reason = ""
     join_tail_s = 0.0  # the model hears at most one 40.96-s chunk per segment: a tail stays its own
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
@@ -46,6 +49,16 @@ class CoachEngine:
             return ("The released model hears one 10.24-s window per input; each window of every segment "
                     "was asked on its own, and each remark shows the window it is about.")
         return "The model heard every 10.24-s window of each 40-s segment together."
+
+    @property
+    def heard_s(self) -> float:
+        """How much of each input the LLM hears: one window in compat mode, the whole chunk in full."""
+        return C.WINDOW_SECONDS if self.model.cfg.mode == "compat" else C.CHUNK_SECONDS
+
+    def ask_chunks(self, features: torch.Tensor, question: str) -> list[str]:
+        """One free question for each chunk of a batch (b, 1, 4096, 128), with the engine's settings."""
+        texts = answer(self.model, features, [Ask(question, self.generation)], batch_size=self.batch_size)
+        return [texts[row] for row in sorted(texts, key=lambda r: r.chunk)]
 
     def ask_for(self, question: Question) -> Ask:
         """The question's own generation settings (the verbal NeuroPiano penalties) over the engine's;

@@ -19,8 +19,9 @@ from transformers import (
     StoppingCriteriaList,
 )
 
+from llaqo.common.generation import GenerationConfig
 from llaqo.model.coach.aligner import Aligner
-from llaqo.model.coach.config import CoachConfig, GenerationConfig
+from llaqo.model.coach.config import CoachConfig
 from llaqo.model.coach.encoder import AudioEncoder
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
 
@@ -104,10 +105,14 @@ class LLaQo(nn.Module):
 
     # 5. generate
     @torch.no_grad()
-    def generate(self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig) -> list[str]:
+    def generate(
+        self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig
+    ) -> list[str]:
         """Each row may make at most `max_length − its own length` new tokens (the reference's budget),
         so a row's answer does not depend on the other rows of the batch."""
         budgets = [gen.max_length - n for n in lengths]
+        if gen.max_new_tokens is not None:
+            budgets = [min(b, gen.max_new_tokens) for b in budgets]
         if max(budgets) <= 0:
             return [""] * len(lengths)
         config = HFGenerationConfig(

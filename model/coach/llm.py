@@ -49,7 +49,9 @@ AttentionInterface.register(REFERENCE_ATTENTION, reference_attention)
 ALL_MASK_ATTENTION_FUNCTIONS.register(REFERENCE_ATTENTION, eager_mask)
 
 
-def load_llm(folder: Path, vocab_size: int, dtype: torch.dtype, attention: str = REFERENCE_ATTENTION) -> LlamaForCausalLM:
+def load_llm(
+    folder: Path, vocab_size: int, dtype: torch.dtype, attention: str = REFERENCE_ATTENTION
+) -> LlamaForCausalLM:
     """Load the HF folder, grow the vocabulary to `vocab_size` with zero rows, freeze everything."""
     from transformers.utils import logging as hf_logging
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from llaqo.model.coach.checkpoints.layout import is_bundle, is_released_layout
 from llaqo.common.errors import CheckpointError
+from llaqo.model.coach.checkpoints.layout import is_bundle, is_released_layout
 
 PACKAGE_CKPTS = Path(__file__).resolve().parents[2] / "ckpts"
 

@@ -37,6 +37,7 @@ class ListenEngine:
     """
 
     name = "listen"
+    reason = ""
     join_tail_s = 8.0  # a shorter last part is judged with the one before: too few notes to rate alone
 
     def __init__(self, reference: Path | None = None, device: Device | str = "auto", transcriber: str = "auto"):
@@ -111,7 +112,8 @@ def answer_question(q: Question, found: SegmentJudge, start: float, end: float) 
             lo, hi = q.scale
             value = round(lo + (value - 1) * (hi - lo) / 5)
     else:
-        known = ", ".join([d for d in DIMENSIONS if not DIMENSIONS[d].needs_score] + [OVERALL, "difficulty", "technique"])
+        measured = [name for name, d in DIMENSIONS.items() if not d.needs_score]
+        known = ", ".join(measured + [OVERALL, "difficulty", "technique"])
         answer.remarks.append(Remark(start, end, FREE_QUESTION.format(known), None))
         return answer
     answer.remarks.append(Remark(start, end, finding.comment, value))

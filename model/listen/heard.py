@@ -75,7 +75,8 @@ def write_midi(parts: list[dict[str, Any]], path: Path) -> Path:
     pm = pretty_midi.PrettyMIDI()
     piano = pretty_midi.Instrument(program=0, name="piano (transcribed)")
     for part in parts:
-        piano.notes += [pretty_midi.Note(int(v), int(p), float(a), float(max(b, a + 0.01))) for a, b, p, v in part["notes"]]
+        piano.notes += [pretty_midi.Note(int(v), int(p), float(a), float(max(b, a + 0.01)))
+                        for a, b, p, v in part["notes"]]
         for a, b, kind in part["pedals"]:
             cc = 64 if kind == SUSTAIN else 67 if kind == SOFT else None
             if cc is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from llaqo.rubric.render.common import (
+    NO_EVIDENCE,
     DimensionRow,
     comment_text,
     dimension_rows,
-    NO_EVIDENCE,
     evidence_by_answer,
     evidence_text,
     followed_text,

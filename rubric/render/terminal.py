@@ -11,10 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from llaqo.rubric.render.common import (
+    NO_EVIDENCE,
     DimensionRow,
     comment_text,
     dimension_rows,
-    NO_EVIDENCE,
     evidence_by_answer,
     evidence_text,
     followed_text,

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-
 FAST = ("--fast", "--max-length", "40", "--device", "cpu")
 COMMANDS = ["assess", "ask", "convert", "download", "record"]
 
@@ -99,7 +98,7 @@ def test_compat_assess_asks_every_window_of_a_95_s_take(run, released_dir, takes
 
 
 @pytest.mark.parametrize("args,message", [
-    (("--device", "cuda"), "CUDA was asked for but no GPU is visible"),
+    (("--device", "cuda"), "no CUDA device is visible to torch"),
     (("--device", "tpu9"), "unknown device"),
     (("--dtype", "fp8"), "unknown dtype"),
     (("--engine", "oracle"), "unknown engine 'oracle'"),

@@ -10,10 +10,10 @@ import jsonschema
 import pretty_midi
 import pytest
 
+from llaqo.model.testing import performances as P
+from llaqo.model.testing.piano import can_render, render
+from llaqo.model.testing.scoring import note_f1
 from llaqo.rubric.render import load_report_schema
-from tests.fixtures.piano import can_render, render
-from tests.listen import performances as P
-from tests.listen.scoring import note_f1
 
 
 @pytest.fixture(scope="module")

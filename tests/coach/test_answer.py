@@ -1,10 +1,10 @@
 import pytest
 import torch
 
+from llaqo.common.generation import GenerationConfig
 from llaqo.model.audio.frontend import chunk_features
 from llaqo.model.audio.io import read_audio
 from llaqo.model.coach.answer import Ask, Row, answer
-from llaqo.model.coach.config import GenerationConfig
 from tests.coach.conftest import SHORT
 
 QUESTIONS = [

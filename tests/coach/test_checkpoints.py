@@ -4,11 +4,11 @@ import zipfile
 import pytest
 import torch
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.coach.build import choose_placement, load_coach, trainable_state
 from llaqo.model.coach.checkpoints import released
 from llaqo.model.coach.checkpoints.keymap import ours_to_released, released_to_ours, rename
 from llaqo.model.coach.convert import convert_released
-from llaqo.common.errors import CheckpointError
 from tests.fixtures.tiny_ckpt import tiny_config
 
 CPU = choose_placement("cpu")

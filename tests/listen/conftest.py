@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.piano import can_render, render
-from tests.listen import performances as P
+from llaqo.model.testing import performances as P
+from llaqo.model.testing.piano import can_render, render
 
 SECONDS = 6.0  # short renders
 

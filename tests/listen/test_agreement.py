@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from llaqo.model.listen.judge import rating
 from llaqo.model.listen.judge.dimensions import DIMENSIONS
 from llaqo.model.listen.judge.measures.base import Finding, Reading
 from llaqo.model.listen.judge.segment import SegmentJudge
 from llaqo.model.listen.notes import Note, Transcription
-
-from tests.listen import performances as P
+from llaqo.model.testing import performances as P
 
 # the faults a remark can name, in the words a reader would take as a complaint (kept apart from
 # rating.FAULT_WORDS on purpose: this is the reader's view, that one the rule's)

@@ -11,8 +11,8 @@ from llaqo.model.listen.judge.align import ScoreFollower
 from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures import timing
 from llaqo.model.listen.judge.score import load_score
-from tests.fixtures.piano import write_midi
-from tests.listen import performances as P
+from llaqo.model.testing import performances as P
+from llaqo.model.testing.piano import write_midi
 from tests.listen.test_measures import as_heard
 
 MUSICXML = """<?xml version="1.0" encoding="UTF-8"?>

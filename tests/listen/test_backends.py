@@ -1,4 +1,4 @@
-"""Which transcriber the listening engine runs, and why (model/listen/backends.py)."""
+"""Which transcriber the listening engine runs, and why (model/listen/transcribe/resolve.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 
 from llaqo.common import device as device_mod
 from llaqo.common.errors import ConfigError
-from llaqo.model.listen.transcribe import resolve as backends
-from llaqo.model.listen.transcribe.resolve import choose_transcriber
 from llaqo.model.listen.engine import ListenEngine
+from llaqo.model.listen.transcribe import resolve as backends
 from llaqo.model.listen.transcribe.fast import find_model_file
+from llaqo.model.listen.transcribe.resolve import choose_transcriber
 
 MISSING = "basic-pitch's model file is not installed (pip install --no-deps basic-pitch==0.4.0)"
 

@@ -6,8 +6,8 @@ import pytest
 
 from llaqo.model.audio.chunks import AudioSegment
 from llaqo.model.listen.engine import ListenEngine
+from llaqo.model.testing import performances as P
 from llaqo.rubric.schema import Question, Rubric, load_rubric
-from tests.listen import performances as P
 from tests.listen.test_measures import as_heard
 
 

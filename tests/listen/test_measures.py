@@ -9,9 +9,9 @@ from llaqo.model.listen.judge.dimensions import DIMENSIONS
 from llaqo.model.listen.judge.segment import SegmentJudge
 
 MEASURES = [name for name, d in DIMENSIONS.items() if not d.needs_score]  # what a take without a score is judged on
-from llaqo.model.listen.notes import Note, Transcription
 from llaqo.model.listen.judge.rating import RULES
-from tests.listen import performances as P
+from llaqo.model.listen.notes import Note, Transcription
+from llaqo.model.testing import performances as P
 
 RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")
 # transkun costs a 16-s window per render: the flaws its velocities and key releases decide. Thin sound

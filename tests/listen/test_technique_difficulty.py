@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llaqo.model.listen.judge.segment import SegmentJudge
-from tests.listen import performances as P
+from llaqo.model.testing import performances as P
 from tests.listen.test_measures import as_heard
 
 

@@ -8,7 +8,7 @@ import torch
 
 from llaqo.model.listen.transcribe.accurate import WINDOW_S, plan_windows
 from llaqo.model.listen.transcribe.viterbi import decode_intervals
-from tests.listen.scoring import note_f1
+from llaqo.model.testing.scoring import note_f1
 
 
 def test_windows_cover_the_segment_with_overlap():
@@ -29,9 +29,15 @@ def test_viterbi_matches_transkun_decoder():
 
 
 def test_lean_modules_equal_the_originals():
-    from llaqo.model.listen.transcribe.transkun_lean import LeanIntervalScorer, LeanMelSpectrum, UpsampleAsMatmul, load_transkun
     from transkun.LayersTransformer import ScaledInnerProductIntervalScorer
     from transkun.Util import MelSpectrum
+
+    from llaqo.model.listen.transcribe.transkun_lean import (
+        LeanIntervalScorer,
+        LeanMelSpectrum,
+        UpsampleAsMatmul,
+        load_transkun,
+    )
 
     torch.manual_seed(0)
     mel = MelSpectrum(512, f_min=30, f_max=8000, n_mels=32, fs=44100, nExtraWins=2, log=True, toMono=True)

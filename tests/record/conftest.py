@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.fixtures import piano
+from llaqo.model.testing import piano
 from tests.record.helpers import Passage
 
 REPO = Path(__file__).resolve().parents[2]

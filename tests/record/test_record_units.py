@@ -14,10 +14,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from llaqo.common.errors import DeviceError, RecordingError
 from llaqo.model.audio import mic
 from llaqo.model.audio.mic import InputDevice, pick_input
 from llaqo.model.audio.take_file import DiskFullError, TakeWriter, default_take_path
-from llaqo.common.errors import DeviceError, RecordingError
 from tests.record.helpers import header_frames, llaqo, read_valid_take
 
 REPO = Path(__file__).resolve().parents[2]

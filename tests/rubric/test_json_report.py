@@ -8,8 +8,13 @@ import json
 import jsonschema
 import pytest
 
-from llaqo.rubric.render.json_report import load_report_schema, report_to_json, reports_to_dict, reports_to_json, write_json
-
+from llaqo.rubric.render.json_report import (
+    load_report_schema,
+    report_to_json,
+    reports_to_dict,
+    reports_to_json,
+    write_json,
+)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from llaqo.rubric.render import (
 )
 from llaqo.rubric.render.common import clock, rating_bar, spans_brief
 
-
 LABELS = ["Legato", "Note values", "Hand balance", "Dynamics", "Overall"]
 NOTE = "the model heard 0:00–0:10 of each 40-s segment"
 

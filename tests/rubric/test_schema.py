@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from llaqo.rubric.schema import KINDS, TECHNIQUE_CLASSES, RubricError, load_rubric
+from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.rubric.schema import KINDS, RubricError, load_rubric
 
 SHIPPED = ["full", "quick"]
 RATING_TAIL = " on a scale of 1 to 6, 1 is the worst and 6 is the best, use the full scale as much as possible. "
@@ -212,7 +213,7 @@ def test_missing_file_and_bad_yaml(tmp_path):
 
 def test_rubric_never_imports_torch_or_numpy():
     code = (
-        "import sys, rubric.schema, rubric.parse, rubric.summary, rubric.render;"
+        "import sys, llaqo.rubric.schema, llaqo.rubric.parse, llaqo.rubric.summary, llaqo.rubric.render;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'numpy')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llaqo.rubric.report import Answer, Remark, Report, Segment
-from llaqo.rubric.summary import aggregate, aggregate_report, heard_ranges, summarize, take_answers
+from llaqo.rubric.summary import aggregate, heard_ranges, summarize, take_answers
 
 
 def answer(kind: str, values, texts=None, qid="q") -> Answer:
@@ -76,11 +76,6 @@ def test_summary_difficulty_and_technique(report):
     # build_report: segment 1 says 3 ("3"), segment 2 says 4 → lower median 3; technique "Scales", "Mostly arpeggios."
     assert summary["difficulty"] == 3
     assert summary["technique"] == "Scales"
-
-
-def test_aggregate_report_fills_every_segment(report):
-    aggregate_report(report)
-    assert report.segments[1].answers[0].value == 4
 
 
 def test_heard_ranges_merge_touching_spans():

@@ -12,17 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
+from llaqo.common.config import build, check, from_dict, to_dict
+from llaqo.common.errors import CheckpointError, SchemaError, error_text
 from llaqo.model.coach.checkpoints.layout import MANIFEST, is_bundle  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import CoachConfig
-from llaqo.model.config_io import from_dict, to_dict
-from llaqo.common.errors import CheckpointError
 
 FORMAT = "llaqo-bundle"
 WEIGHTS = "llaqo.safetensors"
@@ -85,14 +88,35 @@ def verify_bundle(folder: Path, manifest: dict | None = None) -> None:
         pass  # a read-only bundle is verified again next time
 
 
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str = field(metadata=check(lambda v: re.fullmatch(r"[0-9a-f]{64}", v) is not None, "a hex SHA-256"))
+    bytes: int = field(metadata=check(lambda v: v >= 0, "a size in bytes"))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: Literal["llaqo-bundle"]
+    version: int
+    files: dict
+    source: str | None = None
+
+
 def _read_manifest(folder: Path) -> dict:
+    """The manifest, checked against its schema like any llaqo file (every problem named at once)."""
+    path = folder / MANIFEST
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{folder / MANIFEST}: unreadable ({e})") from None
-    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
-        raise CheckpointError(f"{folder / MANIFEST}: not a llaqo bundle manifest")
-    return manifest
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: unreadable ({error_text(e)})") from None
+    problems: list[str] = []
+    manifest = build(Manifest, data, "", problems)
+    for rel, entry in (manifest.files.items() if manifest else ()):
+        build(FileEntry, entry, f"files[{str(rel)[:80]!r}].", problems)
+    if problems:
+        raise CheckpointError(str(SchemaError(str(path), problems[:5])) + (" …" if len(problems) > 5 else ""),
+                              "not a llaqo bundle manifest: convert or download the model again")
+    return data
 
 
 def _read_stamps(folder: Path) -> dict:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import torch
 
+from llaqo.common.errors import CheckpointError
 from llaqo.model.coach.checkpoints.keymap import released_to_ours
 from llaqo.model.coach.checkpoints.layout import CHECKPOINT as _CKPT
 from llaqo.model.coach.checkpoints.layout import is_released_layout  # noqa: F401  (re-exported)
 from llaqo.model.coach.config import AlignerConfig, CoachConfig, EncoderConfig
-from llaqo.common.errors import CheckpointError
 
 _ENC = "encoder.vit."
 _QF = "aligner.qformer."
@@ -39,7 +39,9 @@ def find_released(folder: Path) -> ReleasedLayout:
     folder = Path(folder)
     ckpts = sorted((int(m.group(1)), p) for p in folder.glob("checkpoint_*.pth") if (m := _CKPT.search(p.name)))
     if not ckpts:
-        raise CheckpointError(f"{folder}: no checkpoint_<iters>.pth here", "run `llaqo download` or point --model at it")
+        raise CheckpointError(
+            f"{folder}: no checkpoint_<iters>.pth here", "run `llaqo download` or point --model at it"
+        )
     vit = folder / "vit.pth"
     if not vit.is_file():
         raise CheckpointError(f"{folder}: vit.pth is missing (the AudioMAE weights that give pos_embed)")
@@ -85,14 +87,17 @@ def load_released_weights(layout: ReleasedLayout) -> dict[str, torch.Tensor]:
 def infer_config(weights: dict[str, torch.Tensor], source: str) -> CoachConfig:
     """Every size from the tensors' shapes."""
     try:
-        return CoachConfig(encoder=_encoder_config(weights), aligner=_aligner_config(weights),
-                           llm_hidden=weights["llm_proj.weight"].shape[0])
+        return CoachConfig(
+            encoder=_encoder_config(weights),
+            aligner=_aligner_config(weights),
+            llm_hidden=weights["llm_proj.weight"].shape[0],
+        )
     except KeyError as e:
         raise CheckpointError(f"{source}: missing {e.args[0]} (cannot infer the model's sizes)") from None
 
 
 def _count(weights: dict, prefix: str) -> int:
-    return len({k[len(prefix):].split(".")[0] for k in weights if k.startswith(prefix)})
+    return len({k[len(prefix) :].split(".")[0] for k in weights if k.startswith(prefix)})
 
 
 def _encoder_config(w: dict) -> EncoderConfig:

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from llaqo.common.music import pitch_name
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import clock
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading
 from llaqo.model.listen.judge.score import ScoreNote, load_score
 from llaqo.rubric.report import Evidence
@@ -193,7 +193,8 @@ class ScoreFollower:
         share = 100.0 * faults / max(c.n_score, 1)
         t = a.notes.onset
         evidence = [Evidence("wrong_notes", len(c.wrong), "notes",
-                             "; ".join(f"{s.where}: {pitch_name(a.notes.pitch[k])} for {pitch_name(s.pitch)}" for k, s in c.wrong[:8]),
+                             "; ".join(f"{s.where}: {pitch_name(a.notes.pitch[k])} for {pitch_name(s.pitch)}"
+                                       for k, s in c.wrong[:8]),
                              [(float(t[k]), float(t[k])) for k, _ in c.wrong]),
                     Evidence("missing_notes", len(c.missing), "notes",
                              "; ".join(f"{s.where}: {pitch_name(s.pitch)}" for s, _ in c.missing[:8]),
@@ -205,12 +206,15 @@ class ScoreFollower:
                  f"{len(c.extra)} extra" if c.extra else ""]
         said = ", ".join(p for p in parts if p)
         where = f"bars {c.bars[0]}–{c.bars[1]}"
-        first = [f"{s.where} ({clock(t[k])}): {pitch_name(a.notes.pitch[k])} instead of {pitch_name(s.pitch)}" for k, s in c.wrong[:2]]
-        comment = (f"Notes against the score ({where}): {said} notes" + (f"; e.g. {'; '.join(first)}." if first else ".")
-                   if said else f"All notes as in the score ({where}).")
+        first = [f"{s.where} ({clock(t[k])}): {pitch_name(a.notes.pitch[k])} instead of {pitch_name(s.pitch)}"
+                 for k, s in c.wrong[:2]]
+        example = f"; e.g. {'; '.join(first)}." if first else "."
+        comment = (f"Notes against the score ({where}): {said} notes{example}" if said
+                   else f"All notes as in the score ({where}).")
         return Finding("accuracy", comment, [Reading("wrong_note_share", share)], evidence)
 
     def summary(self) -> str:
         t = self.totals
         return (f"Against the score {self.name}: {t['wrong']} wrong, {t['missing']} missing and {t['extra']} extra "
-                f"notes, {t['late_early']} onsets more than {LATE_EARLY_S * 1000:.0f} ms off the score's rhythm (see Rhythm and Overall).")
+                f"notes, {t['late_early']} onsets more than {LATE_EARLY_S * 1000:.0f} ms off the score's rhythm "
+                "(see Rhythm and Overall).")

@@ -4,8 +4,8 @@
 - hands: a time-local pitch split (two-means over ±HAND_WINDOW_S); a texture whose two pitch centres are
   less than an octave apart is one hand (a scale is not two hands);
 - lines: per hand, the top note of each chord in time order (the melody line a teacher follows);
-- pulse: over the beat events (onsets, near-simultaneous ones merged), the tatum (the most common gap), each gap's multiple of it, and a local
-  tatum per onset (a running median over ±TEMPO_WINDOW_S) — the tempo curve.
+- pulse: over the beat events (onsets, near-simultaneous ones merged), the tatum (the most common gap),
+  each gap's multiple of it, and a local tatum per onset (a running median over ±TEMPO_WINDOW_S) — the tempo curve.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from llaqo.common.errors import ConfigError
+from llaqo.common.errors import ConfigError, error_text
 
 STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -39,7 +39,8 @@ def load_score(path: Path) -> list[ScoreNote]:
     except ConfigError:
         raise
     except Exception as e:  # a corrupt file: one line for the user
-        raise ConfigError(f"{path}: cannot read the score ({e})", "check that the file opens in a notation program") from e
+        raise ConfigError(f"{path}: cannot read the score ({error_text(e)})",
+                          "check that the file opens in a notation program") from e
     if not notes:
         raise ConfigError(f"{path}: the score has no notes")
     return sorted(notes, key=lambda n: (n.beat, n.pitch))

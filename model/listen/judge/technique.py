@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from llaqo.common.music import TECHNIQUE_CLASSES
-from llaqo.model.listen.judge.analysis import Analysis, runs
 from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis, runs
 from llaqo.model.listen.judge.measures.base import Finding, spans_where
 from llaqo.model.listen.judge.measures.pedal import no_pedal_evidence
 from llaqo.rubric.report import Evidence

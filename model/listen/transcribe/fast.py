@@ -26,9 +26,15 @@ import numpy as np
 
 from llaqo.common.device import Device
 from llaqo.common.errors import ConfigError
-from llaqo.model.listen.transcribe.levels import attack_confirmed, attack_velocity, key_levels, partial_levels, release_frame
-from llaqo.model.listen.transcribe.note_creation import posteriors_to_notes
 from llaqo.model.listen.notes import SIGNAL_RATE, Note, Transcription
+from llaqo.model.listen.transcribe.levels import (
+    attack_confirmed,
+    attack_velocity,
+    key_levels,
+    partial_levels,
+    release_frame,
+)
+from llaqo.model.listen.transcribe.note_creation import posteriors_to_notes
 
 MODEL_RATE = 22_050  # Hz
 HOP = 256  # samples per frame

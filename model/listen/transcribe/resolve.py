@@ -40,6 +40,9 @@ def choose_transcriber(asked: str = "auto", device: Device | str = "auto") -> Tr
     if asked == "accurate":
         return TranscriberChoice("accurate", "transkun asked for (accurate)")
     if asked == "fast":
+        if device.is_cuda:
+            raise ConfigError(f"the fast transcriber runs on the CPU only, not on {device}",
+                              "use --device cpu or auto, or --transcriber accurate")
         missing = fast_backend_missing()
         if missing:
             raise ConfigError(f"the fast transcriber cannot run: {missing}",

@@ -51,7 +51,9 @@ def load_transkun(device: torch.device, quantize: bool) -> nn.Module:
         layers = model.backbone.encoderLayers
         with warnings.catch_warnings():  # eager dynamic quantisation is marked deprecated, still supported
             warnings.simplefilter("ignore")
-            model.backbone.encoderLayers = torch.ao.quantization.quantize_dynamic(layers, {nn.Linear}, dtype=torch.qint8)
+            model.backbone.encoderLayers = torch.ao.quantization.quantize_dynamic(
+                layers, {nn.Linear}, dtype=torch.qint8
+            )
     return model.to(device)
 
 

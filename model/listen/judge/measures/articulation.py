@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.model.listen.judge.measures.pedal import no_pedal_evidence
 from llaqo.rubric.report import Evidence
@@ -83,7 +83,8 @@ def legato(a: Analysis) -> Finding:
         if bad.mean() < 0.15:
             comment = f"Even legato overall; brief breaks at {spans_phrase(spans)} ({how})."
         else:
-            comment = f"Legato breaks at {spans_phrase(spans)} ({how})" + ("; even elsewhere." if bad.mean() < 0.5 else ".")
+            rest = "; even elsewhere." if bad.mean() < 0.5 else "."
+            comment = f"Legato breaks at {spans_phrase(spans)} ({how}){rest}"
     else:
         comment = f"Even legato: notes join the next one cleanly (sound/gap {np.median(clipped):.2f})."
     return Finding("legato", comment, [Reading("legato_deviation", dev)], evidence + no_pedal_evidence(a))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
@@ -74,7 +74,8 @@ def dynamics(a: Analysis) -> Finding:
         comment = "Dynamics: " + "; ".join(parts) + "."
     else:
         rise = t[int(np.argmax(curve))]
-        comment = f"Natural dynamic shape (range {span:.0f}, peak around {spans_phrase([(rise, rise)])}), no abrupt jumps."
+        peak = spans_phrase([(rise, rise)])
+        comment = f"Natural dynamic shape (range {span:.0f}, peak around {peak}), no abrupt jumps."
     return Finding("dynamics", comment, [Reading("dynamic_range", span), Reading("abrupt_jumps", rate)], evidence)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import merge_spans, spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 

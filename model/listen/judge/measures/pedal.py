@@ -7,10 +7,8 @@ BLUR_CLASSES pitch classes (a chord and its passing notes stay within about six)
 
 from __future__ import annotations
 
-import numpy as np
-
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, too_few
 from llaqo.rubric.report import Evidence
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from llaqo.common.times import clock, spans_phrase
 from llaqo.model.listen.judge.analysis import FIT_UNITS, Analysis
 from llaqo.model.listen.judge.analysis import runs as find_runs
-from llaqo.common.times import clock, spans_phrase
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
@@ -114,7 +114,8 @@ def rhythm(a: Analysis) -> Finding:
     if spans:
         evidence.append(Evidence("off_grid_notes", int(off.sum()), "notes",
                                  f"{int(off.sum())} onsets more than {late_limit * 1000:.0f} ms off the grid", spans))
-        comment = f"Uneven rhythm at {spans_phrase(spans)} (onsets up to {np.max(np.abs(res)) * 1000:.0f} ms off the beat)"
+        worst_ms = np.max(np.abs(res)) * 1000
+        comment = f"Uneven rhythm at {spans_phrase(spans)} (onsets up to {worst_ms:.0f} ms off the beat)"
         comment += "; even elsewhere." if off.mean() < 0.5 else "."
     else:
         comment = f"Rhythm is even: onsets within {dev_ms:.0f} ms of the beat on average."
@@ -149,7 +150,8 @@ def note_values(a: Analysis) -> Finding:
     cvs, spans = [], []
     for lo, hi in runs:
         g = gaps[lo:hi]
-        trend = np.polyval(np.polyfit(np.arange(len(g)), g, 1), np.arange(len(g)))  # slow tempo change is not unevenness
+        # a slow tempo change is not unevenness
+        trend = np.polyval(np.polyfit(np.arange(len(g)), g, 1), np.arange(len(g)))
         cvs.append(float(np.std(g / trend) * 100))
         spans.append((float(p.onsets[lo]), float(p.onsets[hi])))
     weights = np.array([hi - lo for lo, hi in runs], dtype=float)

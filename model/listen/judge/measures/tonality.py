@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from llaqo.common.music import PITCH_CLASSES
-from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.common.times import merge_spans, spans_phrase
+from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
@@ -67,7 +67,8 @@ def tonality(a: Analysis) -> Finding:
                          f"fits {', then '.join(keys_heard[:4])} with correlation {clarity:.2f} (median over 8-s "
                          f"windows; the whole part: {key}, {r:.2f})", [(float(n.onset[0]), float(n.offset.max()))]),
                 Evidence("out_of_key_share", round(chromatic, 1), "%",
-                         f"{int(outside.sum())} notes outside the local key", spans_where(n.onset, outside, join_s=1.0))]
+                         f"{int(outside.sum())} notes outside the local key",
+                         spans_where(n.onset, outside, join_s=1.0))]
     if blurred:
         evidence.append(Evidence("key_blurred", len(blurred), "spans", f"key unclear (r < {BLURRED})", blurred))
     named = key if len(keys_heard) == 1 else f"{keys_heard[0]}, moving to {', '.join(keys_heard[1:3])}"

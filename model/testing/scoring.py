@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fixtures.piano import Note
+from llaqo.model.testing.piano import Note
 
 
 def note_f1(reference: list[Note], found, tolerance: float = 0.05) -> tuple[float, float, float]:

@@ -7,7 +7,7 @@ import math
 import random
 from dataclasses import replace
 
-from tests.fixtures.piano import Note
+from llaqo.model.testing.piano import Note
 
 C_MAJOR = [0, 2, 4, 5, 7, 9, 11]
 MELODY = [0, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 5, 6, 5, 4, 2, 0, 1, 2, 4, 3, 2, 1, 0]  # scale degrees, mostly steps

@@ -1,0 +1,156 @@
+"""The option groups every command shares, defined once.
+
+A group is a core options dataclass (llaqo.model.options) plus the Typer `Annotated` definition of each
+of its fields. `@uses(engine=ENGINE, output=OUTPUT)` adds the groups' options to a command's signature
+and hands the command one built dataclass per group, so `assess`, `record`, `ask` and any new command
+(train, eval, compare) take the same options with the same names, help and checks — typed: a choice is
+an Enum (`--help` lists it; a bad value is refused before any work), a device is parsed at the edge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from llaqo.common.device import Device
+from llaqo.common.errors import DeviceError
+from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions, OutputOptions
+
+
+class EngineName(str, Enum):
+    auto = "auto"
+    coach = "coach"
+    listen = "listen"
+
+
+class Dtype(str, Enum):
+    auto = "auto"
+    fp16 = "fp16"
+    bf16 = "bf16"
+    fp32 = "fp32"
+
+
+class Mode(str, Enum):
+    compat = "compat"
+    full = "full"
+
+
+class TranscriberName(str, Enum):
+    auto = "auto"
+    fast = "fast"
+    accurate = "accurate"
+
+
+def _device(text: str) -> Device:
+    try:
+        return Device.parse(text)
+    except DeviceError as e:  # shown by Typer as "Invalid value for '--device'"
+        raise typer.BadParameter(f"{e} (use {e.hint.removeprefix('use ')})") from None
+
+
+RubricOpt = Annotated[str, typer.Option("--rubric", "-r", metavar="NAME|FILE",
+                                        help="full, quick, or a YAML file of your own.")]
+EngineOpt = Annotated[EngineName, typer.Option(help="auto: the coach if weights are found, else the listening engine.")]
+DeviceOpt = Annotated[Device, typer.Option(parser=_device, metavar="auto|cpu|cuda[:N]",
+                                           help="Where the models run.")]
+ModelOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False,
+                                                  help="A llaqo bundle or the released checkpoint folder.")]
+FastOpt = Annotated[bool, typer.Option("--fast", help="Greedy decoding instead of beam search (coach).")]
+DtypeOpt = Annotated[Dtype, typer.Option(help="The coach's precision: auto is fp16 on CUDA, fp32 on the CPU.")]
+ModeOpt = Annotated[Optional[Mode], typer.Option(
+    show_default=False, help="compat: the released model's one audio token; full: all queries.")]
+MaxLenOpt = Annotated[Optional[int], typer.Option(min=1, metavar="N", show_default=False,
+                                                  help="Length budget of an answer, input included (default 256).")]
+ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_default=False,
+                                                      help="The score (MIDI or MusicXML) for the listening engine.")]
+TranscriberOpt = Annotated[TranscriberName, typer.Option(
+    help="The listening engine's transcriber: auto and accurate: transkun (on the GPU when there is one); "
+         "fast: basic-pitch's ONNX model, a quick preview that misses more notes and hears no pedal.")]
+JsonOpt = Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", show_default=False,
+                                                help="Write the JSON report to a file, or - for stdout.")]
+MdOpt = Annotated[Optional[Path], typer.Option("--markdown", metavar="FILE", show_default=False,
+                                               help="Write a Markdown report.")]
+HtmlOpt = Annotated[Optional[Path], typer.Option("--html", metavar="FILE", show_default=False,
+                                                 help="Write a self-contained HTML report.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
+MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_default=False,
+                                                 help="Listening engine: write the notes it heard (and the pedal) "
+                                                      "as MIDI; one take.")]
+NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
+                                                  help="Listening engine: write the notes and pedal it heard as "
+                                                       "CSV; one take.")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """A core options dataclass, the CLI definition of each of its plain fields, and the groups that
+    build its nested fields (an engine's coach and listening options)."""
+
+    target: type
+    fields: dict[str, Any]  # field name → Annotated type
+    children: dict[str, Group] = dataclasses.field(default_factory=dict)
+    fixed: dict[str, Any] = dataclasses.field(default_factory=dict)  # fields the command decides
+
+    def parameters(self) -> list[tuple[type, str, Any]]:
+        """(dataclass, field, Annotated type) of every option, children's included."""
+        own = [(self.target, name, annotation) for name, annotation in self.fields.items()]
+        return own + [p for child in self.children.values() for p in child.parameters()]
+
+    def build(self, values: dict[str, Any]) -> Any:
+        kwargs = {name: _plain(values.pop(name)) for name in self.fields}
+        kwargs |= {name: child.build(values) for name, child in self.children.items()}
+        return self.target(**kwargs, **self.fixed)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeOpt, "mode": ModeOpt,
+                             "max_length": MaxLenOpt})
+LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
+OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
+                               "midi": MidiOpt, "notes": NotesOpt})
+ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
+COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
+
+
+def uses(**groups: Group) -> Callable[[Callable], Callable]:
+    """Add each group's options to the command's signature; the command gets `name=<built dataclass>`."""
+
+    def decorate(command: Callable) -> Callable:
+        own = inspect.signature(command, eval_str=True)
+        params = [p for p in own.parameters.values() if p.name not in groups]
+        for group in groups.values():
+            for target, name, annotation in group.parameters():
+                params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                                default=_default(target, name, annotation), annotation=annotation))
+
+        @functools.wraps(command)
+        def run(**values: Any) -> Any:
+            for key, group in groups.items():
+                values[key] = group.build(values)
+            return command(**values)
+
+        run.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
+def _default(target: type, name: str, annotation: Any) -> Any:
+    """The core dataclass's default, as the option's own type (an Enum member for a choice)."""
+    f = next(f for f in dataclasses.fields(target) if f.name == name)
+    value = f.default if f.default is not dataclasses.MISSING else (
+        f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+    base = typing.get_args(annotation)[0]
+    choices = [a for a in (typing.get_args(base) or (base,)) if isinstance(a, type) and issubclass(a, Enum)]
+    return choices[0](value) if choices and value is not None else value

@@ -1,0 +1,55 @@
+"""What a command asks of the engines, as typed options: built once per command by the CLI (from the
+shared definitions in llaqo/options.py), read by `build_engine`, train and eval alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from llaqo.common.device import Device
+from llaqo.common.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    model: Path | None = None  # a bundle or released-layout folder; default: $LLAQO_MODEL, then ckpts/
+    fast: bool = False  # greedy decoding instead of beam search
+    dtype: Literal["auto", "fp16", "bf16", "fp32"] = "auto"
+    mode: Literal["compat", "full"] | None = None  # default: what the checkpoint says
+    max_length: int | None = None  # the length budget of an answer, input included
+
+    def __post_init__(self) -> None:
+        if self.max_length is not None and self.max_length < 1:
+            raise ConfigError(f"max_length {self.max_length} is not a length", "give a positive number (default 256)")
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    reference: Path | None = None  # a score (MIDI or MusicXML) to judge against
+    transcriber: Literal["auto", "fast", "accurate"] = "auto"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    engine: Literal["auto", "coach", "listen"] = "auto"
+    device: Device = field(default_factory=Device)
+    coach: CoachOptions = field(default_factory=CoachOptions)
+    listen: ListenOptions = field(default_factory=ListenOptions)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("auto", "coach", "listen"):
+            raise ConfigError(f"unknown engine {self.engine!r}", "use auto, coach or listen")
+        if self.engine == "listen" and self.coach.dtype != "auto":
+            raise ConfigError("--dtype is the coach's precision; the listening engine has none",
+                              "drop --dtype, or use --engine coach")
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    json_out: str | None = None  # a path, or "-" for stdout
+    markdown: Path | None = None
+    html: Path | None = None
+    explain: bool = False
+    midi: Path | None = None  # the listening engine's transcription as MIDI (one take)
+    notes: Path | None = None  # ... and as CSV
