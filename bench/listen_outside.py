@@ -214,6 +214,44 @@ def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[
     return lines, figures, judged
 
 
+def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float]]:
+    """5 wrong + 5 missing + 5 extra notes injected into each piece's first 15 s, against its score
+    (<piece>.score.mid): precision and recall of what `--reference` reports, and how many errors it
+    reports on the correct take; from the true notes (both halves) and through the transcriber (held out)."""
+    from llaqo.model.listen.judge.align import ScoreFollower
+
+    engine = ListenEngine(transcriber=transcriber) if transcriber else None
+    tally: dict[tuple[str, str], list[int]] = {}
+    for r in [r for r in renders if not r.reverb]:
+        follower = ScoreFollower.from_file(folder / f"{r.piece}.score.mid")
+        notes = np.asarray(r.notes)
+        notes, pedal = notes[notes[:, 0] < FLAW_SECONDS], [p for p in r.pedal if p[0] < FLAW_SECONDS + 1]
+        wrong, truth = C.inject_score_errors(notes, np.random.default_rng(11))
+        takes = [("true notes", C.as_transcription(notes, pedal), C.as_transcription(wrong, pedal))]
+        if engine is not None and r.split == "held_out":
+            takes.append((transcriber, _heard(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont),
+                          _heard(engine, folder, f"{r.piece}__score_errors", wrong, pedal, r.soundfont)))
+        for source, clean, flawed in takes:
+            t = tally.setdefault((source, r.split), [0, 0, 0, 0, 0])  # reported, true, hits, clean errors, takes
+            rep, tru, hit = C.error_hits(C.reported_errors(follower, flawed), truth)
+            t[0] += rep
+            t[1] += tru
+            t[2] += hit
+            t[3] += len(C.reported_errors(follower, clean))
+            t[4] += 1
+    lines = ["| judged from | half | precision | recall | errors reported on the correct takes (mean, max) | takes |",
+             "|---|---|---|---|---|---|"]
+    figures = {}
+    for (source, half), (rep, tru, hit, clean_errors, n) in tally.items():
+        p, rc = hit / max(rep, 1), hit / max(tru, 1)
+        key = f"{source.replace(' ', '_')}_{half}"
+        figures[f"score_precision_{key}"], figures[f"score_recall_{key}"] = p, rc
+        figures[f"score_clean_errors_{key}"] = clean_errors / n
+        lines.append(f"| {source} | {half.replace('_', ' ')} | {p:.2f} ({hit}/{rep}) | {rc:.2f} ({hit}/{tru}) | "
+                     f"{clean_errors / n:.1f} | {n} |")
+    return lines, figures
+
+
 def _heard(engine: ListenEngine, folder: Path, stem: str, notes, pedal, font: str) -> Transcription:
     wav = folder / "flaws" / f"{stem}__{font}.wav"
     if not wav.exists():
@@ -250,6 +288,10 @@ def main() -> int:
                                                          None if args.judge_with == "none" else args.judge_with)
     figures.update(flaw_figures)
     lines += ["", f"Flaws injected into each performance (first {FLAW_SECONDS:.0f} s):", ""] + flaw_lines
+    score_lines, score_figures = score_errors(renders, args.set, None if args.judge_with == "none" else args.judge_with)
+    figures.update(score_figures)
+    lines += ["", "Score-informed mode (`--reference`): 5 wrong, 5 missing and 5 extra notes injected into each "
+              f"piece's first {FLAW_SECONDS:.0f} s:", ""] + score_lines
     found = [c for j in judged + flaw_judged for c in C.contradictions(j)]
     figures["contradictions"] = float(len(found))
     lines += ["", f"Ratings of 5–6 whose remark names a fault (not worded minor): {len(found)} of "

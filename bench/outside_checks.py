@@ -155,3 +155,62 @@ def flaw_response(clean: Judged, flawed: Judged, dimension: str) -> bool | None:
     if a is None or b is None:
         return None
     return b < a
+
+
+# ---- score errors: 5 wrong, 5 missing and 5 extra notes injected; what the score follower reports
+
+
+def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
+    """(notes with `each` wrong, missing and extra notes, truth [(type, time s, pitch)]): wrong notes a
+    semitone or two off, missing ones left out, extra ones struck between the notes (chosen apart)."""
+    out = notes.copy()
+    order = rng.permutation(np.arange(2, len(notes) - 2))
+    picked: list[int] = []
+    for k in order:  # at least 0.3 s apart, so that each error is a separate event
+        if all(abs(notes[k, 0] - notes[j, 0]) > 0.3 for j in picked):
+            picked.append(int(k))
+        if len(picked) == 2 * each:
+            break
+    truth = []
+    for k in picked[:each]:
+        shift = int(rng.choice([-2, -1, 1, 2]))
+        out[k, 2] += shift
+        truth.append(("wrong", float(notes[k, 0]), int(out[k, 2])))
+    for k in picked[each:]:
+        truth.append(("missing", float(notes[k, 0]), int(notes[k, 2])))
+    out = np.delete(out, picked[each:], axis=0)
+    extra = []
+    for _ in range(each):
+        k = int(rng.integers(1, len(notes) - 1))
+        t = float((notes[k, 0] + notes[k + 1, 0]) / 2)
+        pitch = int(notes[k, 2] + rng.choice([-7, -5, 5, 7]))
+        extra.append([t, t + 0.15, pitch, float(np.median(notes[:, 3]))])
+        truth.append(("extra", t, pitch))
+    out = np.concatenate([out, np.array(extra)])
+    return out[np.argsort(out[:, 0], kind="stable")], truth
+
+
+def reported_errors(follower, tr: Transcription) -> list[tuple[str, float, int]]:
+    """What the score follower reports for a take: (type, time s, pitch played or expected)."""
+    from llaqo.model.listen.judge.analysis import Analysis
+
+    a = Analysis(tr)
+    c = follower._compare(a)
+    n = a.notes
+    return ([("wrong", float(n.onset[k]), int(n.pitch[k])) for k, _ in c.wrong]
+            + [("extra", float(n.onset[k]), int(n.pitch[k])) for k in c.extra]
+            + [("missing", float(due), int(s.pitch)) for s, due in c.missing])
+
+
+def error_hits(reported, truth, tolerance_s: float = 0.15) -> tuple[int, int, int]:
+    """(reported, true, correctly reported): same type, same pitch, within `tolerance_s` (missing notes:
+    twice that, as their time is inferred from the tempo)."""
+    free = list(truth)
+    hits = 0
+    for kind, t, p in reported:
+        tol = tolerance_s * (2 if kind == "missing" else 1)
+        match = next((x for x in free if x[0] == kind and x[2] == p and abs(x[1] - t) <= tol), None)
+        if match is not None:
+            free.remove(match)
+            hits += 1
+    return len(reported), len(truth), hits
