@@ -57,3 +57,13 @@ def error_text(e: BaseException, limit: int = 200) -> str:
         text = lines[0] if lines else type(e).__name__
     text = _ERRNO.sub("", text).strip() or type(e).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class TrainingError(LlaqoError):
+    """A training run that cannot start or go on (an --out in the way, no data, a NaN loss)."""
+
+
+class TrainingInterrupted(LlaqoError):
+    """Ctrl-C during training: a checkpoint was saved first."""
+
+    exit_code = 130

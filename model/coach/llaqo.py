@@ -88,12 +88,7 @@ class LLaQo(nn.Module):
 
         → embeds (rows, L, D) in the LLM dtype, mask (rows, L), the unpadded length of each row.
         """
-        embed = self.llm.get_input_embeddings()
-        rows = []
-        for audio, prompt in zip(prefix, prompts):
-            ids = torch.tensor(self.llm_tok.encode(prompt), device=self.device)
-            text = embed(ids)
-            rows.append(torch.cat([text[:1].float(), audio, text[1:].float()]).to(self.llm.dtype))
+        rows = [self.llm_row(audio, self.llm_tok.encode(prompt)) for audio, prompt in zip(prefix, prompts)]
         lengths = [r.shape[0] for r in rows]
         width = max(lengths)
         embeds = prefix.new_zeros(len(rows), width, rows[0].shape[-1], dtype=self.llm.dtype)
@@ -102,6 +97,56 @@ class LLaQo(nn.Module):
             embeds[i, width - r.shape[0] :] = r
             mask[i, width - r.shape[0] :] = 1
         return embeds, mask, lengths
+
+    def llm_row(self, audio: torch.Tensor, ids: list[int]) -> torch.Tensor:
+        """One row of the LLM input: [emb(ids[0])] [audio (1 + a, D)] [emb(ids[1:])] → (len, D), LLM dtype."""
+        text = self.llm.get_input_embeddings()(torch.tensor(ids, device=self.device))
+        return torch.cat([text[:1].float(), audio, text[1:].float()]).to(self.llm.dtype)
+
+    # training: the same rows as inference, the answer appended, right-padded, with labels
+    max_question_tokens = 128  # the prompt, left-truncated (its `</s>` kept), as the reference's max_txt_len
+    max_answer_tokens = 256  # `</s>` + answer + `</s>`, right-truncated, then the leading `</s>` dropped
+
+    def training_inputs(self, prefix: torch.Tensor, questions: list[str], answers: list[str]):
+        """(rows, 1 + a, D) → embeds (rows, L, D), mask (rows, L), labels (rows, L).
+
+        Row: [</s>] [indicator] [audio] [question] [answer </s>] [pad…]. Labels are −100 except on the answer
+        and its `</s>`. Right padding keeps every real token at the position the reference gives it.
+        """
+        rows, targets = [], []
+        for audio, q, a in zip(prefix, questions, answers):
+            prompt = self.llm_tok.encode_prompt(q, self.max_question_tokens)
+            answer = self.llm_tok.encode_answer(a, self.max_answer_tokens)
+            rows.append(self.llm_row(audio, prompt + answer))
+            targets.append([-100] * (len(prompt) + audio.shape[0]) + answer)
+        width = max(r.shape[0] for r in rows)
+        embeds = prefix.new_zeros(len(rows), width, rows[0].shape[-1], dtype=self.llm.dtype)
+        mask = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
+        labels = torch.full((len(rows), width), -100, dtype=torch.long, device=self.device)
+        for i, (r, t) in enumerate(zip(rows, targets)):
+            embeds[i, : r.shape[0]] = r
+            mask[i, : r.shape[0]] = 1
+            labels[i, : len(t)] = torch.tensor(t, device=self.device)
+        return embeds, mask, labels
+
+    def forward(self, chunks: torch.Tensor, questions: list[str], answers: list[str]) -> torch.Tensor:
+        """The training loss: chunks (b, 1, 4096, 128), one question and answer per chunk → scalar,
+        the token-mean cross-entropy over the answers and their `</s>` (the reference model's `forward`).
+
+        In compat mode only window 0 reaches the LLM, so only window 0 is encoded (the other windows
+        cannot change the loss or its gradient).
+        """
+        if self.cfg.mode == "compat":
+            chunks = chunks[..., : self.cfg.encoder.window_frames, :]
+        audio = self.encode(chunks)  # (b, w, p, d)
+        b, w = audio.shape[:2]
+        aligned = self.align(audio.flatten(0, 1), [q for q in questions for _ in range(w)])  # (b·w, q, h)
+        prefix = self.audio_prefix(self.select_queries(aligned.reshape(b, w, *aligned.shape[1:])))
+        embeds, mask, labels = self.training_inputs(prefix, questions, answers)
+        logits = self.llm(inputs_embeds=embeds, attention_mask=mask).logits
+        # next-token prediction: position t predicts token t + 1
+        return nn.functional.cross_entropy(logits[:, :-1].float().flatten(0, 1), labels[:, 1:].flatten(),
+                                           ignore_index=-100)
 
     # 5. generate
     @torch.no_grad()

@@ -36,6 +36,16 @@ class LlmTokenizer:
     def encode(self, text: str) -> list[int]:
         return [self.bos_id] + self.sp.encode(text)
 
+    def encode_prompt(self, text: str, max_tokens: int) -> list[int]:
+        """The prompt as the reference trains on it: left-truncated to `max_tokens`, its leading `</s>` kept."""
+        ids = self.encode(text)
+        return ids if len(ids) <= max_tokens else ids[:1] + ids[len(ids) - max_tokens + 1 :]
+
+    def encode_answer(self, text: str, max_tokens: int) -> list[int]:
+        """answer + `</s>` as the reference tokenizes it (`</s>` answer `</s>`, right-truncated to
+        `max_tokens`), without the leading `</s>` it then drops."""
+        return ([self.bos_id] + self.sp.encode(text) + [self.eos_id])[:max_tokens][1:]
+
     def decode(self, ids: list[int]) -> str:
         """Text as the reference's `batch_decode(skip_special_tokens=True)` gives it, then stripped.
 

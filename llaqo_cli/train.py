@@ -1,0 +1,101 @@
+"""`llaqo train stage2|stage3`: train the coach on LLaQo's tables — one process, or many through
+`accelerate launch -m llaqo train …`. Each stage's defaults are a shipped YAML; flags and key=value override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from llaqo.errors import error_boundary
+from llaqo.options import Mode
+
+app = typer.Typer(help="Train the coach (stage 2: general audio QA/captions; stage 3: LLaQo piano tuning).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _opt(flag: str, metavar: str, help: str, **kw):
+    return typer.Option(flag, metavar=metavar, help=help, show_default=False, **kw)
+
+
+InitOpt = Annotated[Path, _opt("--init", "DIR", "Start from: a released-layout folder or a bundle.")]
+DataOpt = Annotated[list[Path], _opt("--data", "PATH", "A metadata table (CSV/JSON/JSONL, layout detected from its "
+                                     "columns), a NeuroPiano parquet folder, or a mixture YAML. Repeatable.")]
+RootOpt = Annotated[Optional[Path], _opt("--audio-root", "DIR", "Where the audio is; the tables' paths are "
+                                         "remapped by their last path components.")]
+OutOpt = Annotated[Path, _opt("--out", "DIR", "The run folder (config, metrics, checkpoints, bundle).")]
+ConfigOpt = Annotated[Optional[Path], _opt("--config", "FILE", "A YAML overriding the stage's defaults.")]
+MaxStepsOpt = Annotated[Optional[int], _opt("--max-steps", "N", "Optimiser steps in all.")]
+BatchOpt = Annotated[Optional[int], _opt("--batch-size", "N", "Examples per process and micro-batch (default 4).")]
+AccumOpt = Annotated[Optional[int], _opt("--grad-accum", "N", "Micro-batches per optimiser step.")]
+LrOpt = Annotated[Optional[float], _opt("--lr", "X", "Peak learning rate (default 1e-4).")]
+WarmupOpt = Annotated[Optional[int], _opt("--warmup", "N", "Warm-up steps.")]
+SaveOpt = Annotated[Optional[int], _opt("--save-every", "N", "Checkpoint every N steps.")]
+EvalOpt = Annotated[Optional[int], _opt("--eval-every", "N", "Evaluation loss every N steps (0: never).")]
+SeedOpt = Annotated[Optional[int], _opt("--seed", "N", "Seed of the sample order and dropout (default 42).")]
+TrainModeOpt = Annotated[Optional[Mode], typer.Option("--mode", show_default=False, help=(
+    "compat: the released path (one audio token); full: every query of every window reaches the LLM."))]
+SplitOpt = Annotated[Optional[str], _opt("--split", "NAME", "Rows of this split (default train).")]
+FormatOpt = Annotated[str, _opt("--format", "NAME", "Force a table layout instead of detecting it.")]
+OverridesArg = Annotated[Optional[list[str]], typer.Argument(
+    metavar="KEY=VALUE", show_default=False, help="Config overrides, e.g. optim.min_lr=1e-5 num_workers=4.")]
+
+
+def _command(stage: str, summary: str):
+    def command(
+        init: InitOpt,
+        data: DataOpt,
+        out: OutOpt,
+        audio_root: RootOpt = None,
+        config: ConfigOpt = None,
+        max_steps: MaxStepsOpt = None,
+        batch_size: BatchOpt = None,
+        grad_accum: AccumOpt = None,
+        lr: LrOpt = None,
+        warmup: WarmupOpt = None,
+        save_every: SaveOpt = None,
+        eval_every: EvalOpt = None,
+        seed: SeedOpt = None,
+        mode: TrainModeOpt = None,
+        lora: Annotated[bool, typer.Option("--lora", help="Add LoRA adapters to the frozen LLM.")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
+        overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
+        split: SplitOpt = None,
+        fmt: FormatOpt = "auto",
+        overrides: OverridesArg = None,
+    ) -> None:
+        from llaqo.model.train.config import load_config
+        from llaqo.model.train.runner import Run, train
+
+        flags = {"max_steps": max_steps, "batch_size": batch_size, "grad_accum": grad_accum, "optim.lr": lr,
+                 "optim.warmup_steps": warmup, "save_every": save_every, "eval_every": eval_every, "seed": seed,
+                 "mode": mode.value if mode else None, "split": split, "lora.enabled": True if lora else None}
+        with error_boundary():
+            cfg = load_config(stage, config, {k: v for k, v in flags.items() if v is not None}, overrides)
+            bundle = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite))
+            if bundle is not None:
+                print(bundle)
+
+    command.__doc__ = summary
+    return command
+
+
+app.command("stage3")(_command("stage3", """Stage 3: tune LLaQo on the piano QA tables (LLM frozen).
+
+    [bold]Examples[/bold]
+
+      llaqo train stage3 --init ckpts/ --data metadatas/Burgmuller/audio_qa.csv --audio-root /data --out runs/a
+      llaqo train stage3 --init ckpts/ --data mix.yaml --audio-root /data --out runs/a --resume
+      accelerate launch -m llaqo train stage3 --init ckpts/ --data mix.yaml --audio-root /data --out runs/a
+    """))
+app.command("stage2")(_command("stage2", """Stage 2: general audio captioning / QA with the frozen LLM.
+
+    The tables hold an audio path and a caption (the question is `caption_prompt`) or a question and an
+    answer, in CSV, JSON or JSON lines.
+
+    [bold]Examples[/bold]
+
+      llaqo train stage2 --init ckpts/ --data audiocaps.csv --audio-root /data/audiocaps --out runs/s2
+    """))
