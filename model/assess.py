@@ -9,8 +9,8 @@ from pathlib import Path
 from llaqo.common.errors import CheckpointError
 from llaqo.common.times import span_text
 from llaqo.model.audio.chunks import count_segments, iter_segments
-from llaqo.model.audio.heard import inspect_segment
 from llaqo.model.audio.io import probe
+from llaqo.model.audio.presence import inspect_segment
 from llaqo.model.engine import Engine, Progress
 from llaqo.model.options import EngineOptions
 from llaqo.rubric.report import Answer, Remark, Report, Segment
@@ -54,9 +54,9 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
     """Answer the rubric for every 40-s segment of one take; memory stays bounded by one segment."""
     started = time.perf_counter()
     info = probe(path)
-    total = count_segments(info.duration_s)
+    total = count_segments(info.duration_s, join_tail_s=engine.join_tail_s)
     segments, notes = [], []
-    for seg in iter_segments(info.path):
+    for seg in iter_segments(info.path, join_tail_s=engine.join_tail_s):
         heard = inspect_segment(seg.samples)  # finite samples, and a piano to judge, before any engine answers
         seg.samples = heard.samples
         if heard.warning:
@@ -64,9 +64,10 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
         if heard.no_piano:
             notes.append(f"{_span(seg)}: no piano heard ({heard.no_piano}); nothing there is rated.")
             answers = [no_piano_answer(q, seg.start_s, seg.end_s) for q in rubric.questions]
+            segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
         else:
             answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
-        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
+            segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers, heard=engine.heard_part()))
         if progress:
             progress(len(segments), max(total, len(segments)))
     described = engine.describe()

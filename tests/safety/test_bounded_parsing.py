@@ -10,8 +10,8 @@ import pytest
 from llaqo.common.config import describe
 from llaqo.common.errors import AudioError, ConfigError
 from llaqo.common.yamlfile import MAX_DEPTH, YamlLimitError, parse_yaml
-from llaqo.model.audio.heard import inspect_segment
 from llaqo.model.audio.io import probe
+from llaqo.model.audio.presence import inspect_segment
 from llaqo.model.listen.judge.score import load_score
 from llaqo.rubric.schema import RubricError, load_rubric
 from tests.safety.conftest import assert_one_line, run_llaqo
