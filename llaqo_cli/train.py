@@ -104,6 +104,7 @@ app.command("stage2")(_command("stage2", """Stage 2: general audio captioning / 
     [bold]Examples[/bold]
 
       llaqo train stage2 --init ckpts/ --data audiocaps.csv --audio-root /data/audiocaps --out runs/s2
+      llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --out runs/s2
     """))
 
 
@@ -118,7 +119,7 @@ def stage1_command(
     config: ConfigOpt = None,
     max_steps: MaxStepsOpt = None,
     batch_size: Annotated[Optional[int], _opt("--batch-size", "N", "Captions per process and micro-batch: the "
-                                              "in-batch negatives (default 32).")] = None,
+                                              "in-batch negatives (default 100).")] = None,
     grad_accum: AccumOpt = None,
     lr: LrOpt = None,
     warmup: WarmupOpt = None,
@@ -133,12 +134,11 @@ def stage1_command(
 ) -> None:
     """Stage 1: pre-train the Q-Former on audio-caption pairs (frozen encoder, no LLM).
 
-    Contrastive (ATC) + matching (ATM) + caption generation (ATG) losses, summed; OUT/stage1 then starts
-    stage 2 through --stage1.
+    Contrastive (ATC) + matching (ATM) + caption generation (ATG) losses, summed; OUT/stage1 starts stage 2.
 
     [bold]Examples[/bold]
 
-      llaqo train stage1 --init ckpts/vit.pth --bert ckpts/bert-base-uncased --data audiocaps.csv --audio-root /data --out runs/s1
+      llaqo train stage1 --init ckpts/vit.pth --bert ckpts/bert-base-uncased --data caps.csv --out runs/s1
       llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --audio-root /data --out runs/s2
     """
     from llaqo.model.train.config import load_config

@@ -3,12 +3,13 @@
 
   ATC  audio-text contrastive: query outputs and the caption's [CLS] output, projected to `embed_dim` and
        normalised; similarity = max over queries; learnable temperature; symmetric cross-entropy over the
-       batch (the other processes' features join as negatives through accelerate's gather).
+       batch, label smoothing 0.1 (the other processes' features join as negatives through accelerate's gather).
   ATM  audio-text matching: queries and caption in ONE bidirectional pass, a 2-way head on the query
        outputs (mean over queries); per row one positive pair and two hard negatives (a wrong caption for
        the audio, a wrong audio for the caption) drawn ∝ softmax of the in-process contrastive similarities.
   ATG  audio-grounded caption generation: the Q-Former as a decoder — queries see queries, caption token i
-       sees every query and caption tokens ≤ i — `[DEC]` as bos, cross-entropy on the caption tokens.
+       sees every query and caption tokens ≤ i — `[DEC]` as bos, cross-entropy (label smoothing 0.1) on the
+       caption tokens.
        The LM head is BERT's prediction head: dense + GELU + LayerNorm, then the word embeddings (tied)
        plus a bias.
 
@@ -140,20 +141,26 @@ class Stage1Model(nn.Module):
         sim_a2t = torch.einsum("bqe,ce->bcq", audio_feat, all_text).amax(-1) / self.temp
         sim_t2a = torch.einsum("be,cqe->bcq", text_feat, all_audio).amax(-1) / self.temp
         targets = torch.arange(audio_feat.shape[0], device=audio_feat.device) + offset
-        loss = (F.cross_entropy(sim_a2t, targets) + F.cross_entropy(sim_t2a, targets)) / 2
+        # label smoothing 0.1, as the reference's ATC
+        loss = (F.cross_entropy(sim_a2t, targets, label_smoothing=0.1)
+                + F.cross_entropy(sim_t2a, targets, label_smoothing=0.1)) / 2
         local = slice(offset, offset + audio_feat.shape[0])
         return loss, sim_a2t[:, local]
 
     def matching(self, audio: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, sim: torch.Tensor) -> torch.Tensor:
         """audio (b, p, d), caption (b, t), sim (b, b) audio×text → cross-entropy of the 2-way head over
         3b pairs: (audio i, caption i) matched; (audio i, a hard wrong caption), (a hard wrong audio, caption i) not.
-        The negatives are drawn from the torch RNG (saved in every checkpoint: a resumed run draws the same)."""
+        In training the negatives are drawn from the torch RNG (saved in every checkpoint: a resumed run draws
+        the same ones)."""
         b = audio.shape[0]
         eye = torch.eye(b, dtype=torch.bool, device=sim.device)
         w_a2t = F.softmax(sim.float(), dim=1).masked_fill(eye, 0) + 1e-12 * (~eye)
         w_t2a = F.softmax(sim.float().t(), dim=1).masked_fill(eye, 0) + 1e-12 * (~eye)
-        neg_text = torch.multinomial(w_a2t, 1).squeeze(1)  # (b,) a caption for each audio
-        neg_audio = torch.multinomial(w_t2a, 1).squeeze(1)  # (b,) an audio for each caption
+        if self.training:
+            neg_text = torch.multinomial(w_a2t, 1).squeeze(1)  # (b,) a caption for each audio
+            neg_audio = torch.multinomial(w_t2a, 1).squeeze(1)  # (b,) an audio for each caption
+        else:  # evaluation draws nothing from the RNG: the hardest negative
+            neg_text, neg_audio = w_a2t.argmax(1), w_t2a.argmax(1)
         pair_audio = torch.cat([audio, audio, audio[neg_audio]])  # (3b, p, d)
         pair_ids = torch.cat([ids, ids[neg_text], ids])  # (3b, t)
         pair_mask = torch.cat([mask, mask[neg_text], mask])
@@ -186,7 +193,8 @@ class Stage1Model(nn.Module):
         text = self.lm_transform(out[:, nq:-1])  # position i predicts token i + 1: (b, t-1, h)
         logits = F.linear(text, self.qformer.embeddings.word_embeddings.weight, self.lm_bias)  # (b, t-1, V)
         labels = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-        return F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100)
+        # label smoothing 0.1, as the reference's BERT LM head
+        return F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100, label_smoothing=0.1)
 
     @staticmethod
     def _audio_mask(audio: torch.Tensor) -> torch.Tensor:
@@ -247,7 +255,8 @@ def build_stage1(init: Path, bert: Path | None, cfg: Stage1Config, device) -> tu
         encoder_cfg, aligner_cfg = coach_cfg.encoder, coach_cfg.aligner
         tok = CaptionTokenizer(bert, cfg.max_text_tokens)
         if len(tok) != aligner_cfg.vocab_size:
-            raise CheckpointError(f"--bert {bert}: {len(tok)} tokens, the Q-Former of {init} has {aligner_cfg.vocab_size}")
+            raise CheckpointError(f"--bert {bert}: {len(tok)} tokens, the Q-Former of {init} has "
+                                  f"{aligner_cfg.vocab_size}")
     model = Stage1Model(encoder_cfg, aligner_cfg, cfg, tok)
     own = model.state_dict()
     start = {k: v for k, v in weights.items() if k.startswith(("encoder.", *HANDOFF)) and k in own}

@@ -32,7 +32,7 @@ CAPTIONS = ["a slow scale in the left hand", "loud octave jumps", "soft arpeggio
 
 @pytest.fixture(scope="module")
 def trained(tiny_init):
-    """The stage-1 model after 10 AdamW steps on 8 fixed (random audio, caption) pairs → (model, losses, chunks)."""
+    """The stage-1 model after 8 AdamW steps on 8 fixed (random audio, caption) pairs → (model, losses, chunks)."""
     torch.manual_seed(0)
     cfg = load_config("stage1")
     model, _ = build_stage1(tiny_init, None, cfg.stage1, torch.device("cpu"))
@@ -40,7 +40,7 @@ def trained(tiny_init):
     chunks = torch.randn(8, 1, 1024, 128, generator=torch.Generator().manual_seed(1))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     losses = []
-    for _ in range(10):
+    for _ in range(8):
         loss = model(chunks, [""] * 8, CAPTIONS)
         losses.append({"sum": loss.item(), **model.last})
         opt.zero_grad()
@@ -54,7 +54,7 @@ def test_three_losses_are_finite_and_the_sum_falls(trained):
     assert all(set(m) == {"sum", "atc", "atm", "atg"} for m in losses)
     assert all(torch.isfinite(torch.tensor(list(m.values()))).all() for m in losses)
     assert all(abs(m["sum"] - m["atc"] - m["atm"] - m["atg"]) < 1e-4 for m in losses)
-    assert losses[-1]["sum"] < 0.8 * losses[0]["sum"], losses
+    assert losses[-1]["sum"] < 0.85 * losses[0]["sum"], losses
     assert losses[-1]["atc"] < losses[0]["atc"] and losses[-1]["atg"] < losses[0]["atg"]
 
 
@@ -73,7 +73,8 @@ def test_contrastive_is_symmetric_and_prefers_matched_pairs(trained):
     with torch.no_grad():
         loss, sim = model.contrastive(a, t)
         # the audio→text and text→audio losses are the two directions of the same (b, b) matrix
-        assert torch.allclose(loss, (F.cross_entropy(sim, torch.arange(8)) + F.cross_entropy(sim.t(), torch.arange(8))) / 2)
+        ce = [F.cross_entropy(m, torch.arange(8), label_smoothing=0.1) for m in (sim, sim.t())]
+        assert torch.allclose(loss, (ce[0] + ce[1]) / 2)
         perm = torch.tensor([3, 0, 6, 1, 7, 2, 5, 4])
         permuted, _ = model.contrastive(a[perm], t[perm])  # the same pairs in another order
         assert torch.allclose(loss, permuted, atol=1e-5)
@@ -99,34 +100,31 @@ def _kill_at(cmd: list[str], out: Path, at: int) -> None:
 
 def test_sigkill_then_resume_is_bit_identical_and_starts_stage2(tiny_init, eight, tmp_path):
     table, audio = eight
-    kw = {"max_steps": 8, "batch_size": 2, "save_every": 2, "optim.lr": 1e-3, "optim.warmup_steps": 2}
+    kw = {"max_steps": 6, "batch_size": 2, "save_every": 2, "optim.lr": 1e-3, "optim.warmup_steps": 2}
     whole = train(Run(tiny_init, [table], audio, tmp_path / "whole", load_config("stage1", overrides=kw),
                       log=lambda s: None))
     assert whole == tmp_path / "whole" / "stage1"
     out = tmp_path / "killed"
     _kill_at([sys.executable, "-m", "llaqo", "train", "stage1", "--init", str(tiny_init), "--data", str(table),
-              "--audio-root", str(audio), "--out", str(out), "--max-steps", "8", "--batch-size", "2",
-              "--save-every", "2", "--lr", "1e-3", "--warmup", "2"], out, 5)
+              "--audio-root", str(audio), "--out", str(out), "--max-steps", "6", "--batch-size", "2",
+              "--save-every", "2", "--lr", "1e-3", "--warmup", "2"], out, 3)
     assert not (out / "stage1").exists(), "the run finished before it could be killed"
     said: list[str] = []
     train(Run(tiny_init, [table], audio, out, load_config("stage1", overrides=kw), resume=True, log=said.append))
     assert any(s.startswith("resuming from") for s in said)
     a = [(m["step"], m["loss"], m["atc"], m["atm"], m["atg"], m["lr"]) for m in read_metrics(tmp_path / "whole")]
     b = [(m["step"], m["loss"], m["atc"], m["atm"], m["atg"], m["lr"]) for m in read_metrics(out)]
-    assert [s[0] for s in b] == list(range(1, 9)) and a == b  # bit for bit, hard negatives included
+    assert [s[0] for s in b] == list(range(1, 7)) and a == b  # bit for bit, hard negatives included
     trained_w = load_file(str(out / "stage1" / "weights.safetensors"))
-    assert torch.equal(trained_w["encoder.vit.blocks.0.attn.qkv.weight"],
-                       build_stage1(tiny_init, None, load_config("stage1").stage1, "cpu")[0]
-                       .state_dict()["encoder.vit.blocks.0.attn.qkv.weight"])  # frozen
+    fresh = build_stage1(tiny_init, None, load_config("stage1").stage1, "cpu")[0].state_dict()
+    assert torch.equal(trained_w["encoder.vit.blocks.0.attn.qkv.weight"], fresh["encoder.vit.blocks.0.attn.qkv.weight"])
+    assert not torch.equal(trained_w["aligner.query_tokens"], fresh["aligner.query_tokens"])  # trained
 
     # the hand-off: a stage-2 coach takes aligner.* and ln_audio.* from stage 1 (strictly), the rest from --init
     coach, _, _ = build_model(tiny_init, load_config("stage2"), torch.device("cpu"), stage1=out / "stage1")
     own = coach.state_dict()
     handed = [k for k in own if k.startswith(("aligner.", "ln_audio."))]
     assert handed and all(torch.equal(own[k], trained_w[k]) for k in handed)
-    assert not torch.equal(own["aligner.query_tokens"],
-                           build_model(tiny_init, load_config("stage2"), torch.device("cpu"))[0]
-                           .state_dict()["aligner.query_tokens"])
     bundle = train(Run(tiny_init, [table], audio, tmp_path / "s2", load_config("stage2", overrides={
         "max_steps": 1, "batch_size": 2}), stage1=out / "stage1", log=lambda s: None))
     assert (bundle / "manifest.json").is_file()
