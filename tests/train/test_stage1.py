@@ -30,17 +30,17 @@ CAPTIONS = ["a slow scale in the left hand", "loud octave jumps", "soft arpeggio
             "the tempo kept constant throughout"]
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_init):
-    """The stage-1 model after 8 AdamW steps on 8 fixed (random audio, caption) pairs → (model, losses, chunks)."""
+def _train(init: Path, steps: int, lr: float, pairs: list[str]):
+    """The stage-1 model after `steps` AdamW steps on 8 fixed (audio, caption) pairs → (model, losses, chunks).
+    Each audio has its own spectral profile (i.i.d. noise would look alike to every query after attention)."""
     torch.manual_seed(0)
-    cfg = load_config("stage1")
-    model, _ = build_stage1(tiny_init, None, cfg.stage1, torch.device("cpu"))
+    model, _ = build_stage1(init, None, load_config("stage1", pairs=pairs).stage1, torch.device("cpu"))
     model.encoder.requires_grad_(False)
-    chunks = torch.randn(8, 1, 1024, 128, generator=torch.Generator().manual_seed(1))
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-3)
+    g = torch.Generator().manual_seed(1)
+    chunks = torch.randn(8, 1, 1, 128, generator=g) * 2 + 0.3 * torch.randn(8, 1, 1024, 128, generator=g)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     losses = []
-    for _ in range(8):
+    for _ in range(steps):
         loss = model(chunks, [""] * 8, CAPTIONS)
         losses.append({"sum": loss.item(), **model.last})
         opt.zero_grad()
@@ -49,13 +49,23 @@ def trained(tiny_init):
     return model.eval(), losses, chunks
 
 
+@pytest.fixture(scope="module")
+def trained(tiny_init):
+    return _train(tiny_init, 6, 2e-3, [])
+
+
+@pytest.fixture(scope="module")
+def contrastive_only(tiny_init):
+    return _train(tiny_init, 12, 1e-2, ["stage1.matching=false", "stage1.generation=false"])
+
+
 def test_three_losses_are_finite_and_the_sum_falls(trained):
     _, losses, _ = trained
     assert all(set(m) == {"sum", "atc", "atm", "atg"} for m in losses)
     assert all(torch.isfinite(torch.tensor(list(m.values()))).all() for m in losses)
     assert all(abs(m["sum"] - m["atc"] - m["atm"] - m["atg"]) < 1e-4 for m in losses)
-    assert losses[-1]["sum"] < 0.85 * losses[0]["sum"], losses
-    assert losses[-1]["atc"] < losses[0]["atc"] and losses[-1]["atg"] < losses[0]["atg"]
+    assert losses[-1]["sum"] < 0.9 * losses[0]["sum"], losses
+    assert losses[-1]["atm"] < losses[0]["atm"] and losses[-1]["atg"] < 0.9 * losses[0]["atg"]
 
 
 def _features(model, chunks, captions):
@@ -67,8 +77,9 @@ def _features(model, chunks, captions):
     return a, t
 
 
-def test_contrastive_is_symmetric_and_prefers_matched_pairs(trained):
-    model, _, chunks = trained
+def test_contrastive_is_symmetric_and_prefers_matched_pairs(contrastive_only):
+    model, losses, chunks = contrastive_only
+    assert all(set(m) == {"sum", "atc"} for m in losses)
     a, t = _features(model, chunks, CAPTIONS)
     with torch.no_grad():
         loss, sim = model.contrastive(a, t)
@@ -81,7 +92,7 @@ def test_contrastive_is_symmetric_and_prefers_matched_pairs(trained):
         shuffled = [CAPTIONS[i] for i in [1, 2, 3, 4, 5, 6, 7, 0]]  # no caption with its own audio
         a2, t2 = _features(model, chunks, shuffled)
         wrong, _ = model.contrastive(a2, t2)
-    assert loss < wrong
+    assert loss < wrong - 0.1, (loss, wrong)
     assert sim.diagonal().mean() > sim.masked_fill(torch.eye(8, dtype=torch.bool), 0).sum() / 56
 
 
