@@ -1,5 +1,5 @@
-"""The training runner for stages 2 and 3 (and stage 1's loop): one process on a CPU, one GPU, or many
-processes through `accelerate launch` (DDP; FSDP with the shipped config).
+"""The training runner for stages 1, 2 and 3 (stage 1: model/train/stage1.py, no LLM): one process on a CPU,
+one GPU, or many processes through `accelerate launch` (DDP; FSDP with the shipped config).
 
 Exact resume: the sample order is a function of (seed, position) (batch.Order), dropout draws come
 from the torch RNG that every checkpoint saves per process, and AdamW / LambdaLR / GradScaler states are
@@ -28,6 +28,11 @@ from llaqo.model.train.optim import make_optimizer, make_scheduler, set_trainabl
 # what must agree between a checkpoint and the run resuming it (the rest, e.g. max_steps, may change)
 _IDENTITY = ("stage", "mode", "batch_size", "grad_accum", "seed", "lora", "freeze_encoder", "max_question_tokens",
              "max_answer_tokens")
+
+
+def _identity_keys(cfg: TrainConfig) -> tuple[str, ...]:
+    """Stage 1 also pins its objectives and their sizes (stage 2/3 checkpoints do not record them)."""
+    return _IDENTITY + (("stage1",) if cfg.stage == "stage1" else ())
 
 
 @dataclass
@@ -286,7 +291,7 @@ def save(run: Run, accelerator, model, optimizer, scheduler, step: int, position
         checkpoint.write_main(tmp, trainable_weights(model), optimizer.state_dict(), scheduler.state_dict(), scaler)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        identity = {k: dump(run.cfg)[k] for k in _IDENTITY}
+        identity = {k: dump(run.cfg)[k] for k in _identity_keys(run.cfg)}
         checkpoint.commit(run.out, tmp, step, {"step": step, "position": position, "world": accelerator.num_processes,
                                                "identity": identity, "max_steps": run.cfg.max_steps},
                           run.cfg.keep_checkpoints)
@@ -294,8 +299,9 @@ def save(run: Run, accelerator, model, optimizer, scheduler, step: int, position
 
 
 def _check_identity(state: dict, run: Run, folder: Path) -> None:
-    saved, now = state.get("identity", {}), {k: dump(run.cfg)[k] for k in _IDENTITY}
-    diff = [f"{k} {saved.get(k)!r} → {now[k]!r}" for k in _IDENTITY if saved.get(k) != now[k]]
+    keys = _identity_keys(run.cfg)
+    saved, now = state.get("identity", {}), {k: dump(run.cfg)[k] for k in keys}
+    diff = [f"{k} {saved.get(k)!r} → {now[k]!r}" for k in keys if saved.get(k) != now[k]]
     if diff:
         raise CheckpointError(f"{folder}: does not match this run ({'; '.join(diff)})",
                               "resume with the settings it was trained with")

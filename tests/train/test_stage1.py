@@ -18,6 +18,7 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from llaqo.app import app
+from llaqo.common.errors import CheckpointError
 from llaqo.model.train.config import load_config
 from llaqo.model.train.outdir import read_metrics
 from llaqo.model.train.runner import Run, build_model, train
@@ -126,6 +127,9 @@ def test_sigkill_then_resume_is_bit_identical_and_starts_stage2(tiny_init, eight
     a = [(m["step"], m["loss"], m["atc"], m["atm"], m["atg"], m["lr"]) for m in read_metrics(tmp_path / "whole")]
     b = [(m["step"], m["loss"], m["atc"], m["atm"], m["atg"], m["lr"]) for m in read_metrics(out)]
     assert [s[0] for s in b] == list(range(1, 7)) and a == b  # bit for bit, hard negatives included
+    with pytest.raises(CheckpointError, match="stage1"):  # other objectives: not the run it was
+        train(Run(tiny_init, [table], audio, out, load_config("stage1", overrides={**kw, "max_steps": 7},
+                                                              pairs=["stage1.generation=false"]), resume=True))
     trained_w = load_file(str(out / "stage1" / "weights.safetensors"))
     fresh = build_stage1(tiny_init, None, load_config("stage1").stage1, "cpu")[0].state_dict()
     assert torch.equal(trained_w["encoder.vit.blocks.0.attn.qkv.weight"], fresh["encoder.vit.blocks.0.attn.qkv.weight"])
