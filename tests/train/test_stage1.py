@@ -158,3 +158,6 @@ def test_bad_stage1_inputs_one_line(tiny_init, eight, tmp_path):
     result = runner.invoke(app, ["train", "stage1", "--init", str(tiny_init), "--data", str(table), "--audio-root",
                                  str(audio), "--out", str(tmp_path / "c"), "--batch-size", "1", "--max-steps", "1"])
     assert "at least 2 captions" in one_error_line(result)
+    result = runner.invoke(app, ["train", "stage1", "--init", str(tiny_init), "--data", str(table), "--out",
+                                 str(tmp_path / "d"), "stage1.temperature=0"])
+    assert "temperature in (0, 0.5]" in one_error_line(result)
