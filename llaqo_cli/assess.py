@@ -43,14 +43,35 @@ assess.__doc__ = (assess.__doc__ or "") + "\n" + EXAMPLES
 
 def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions) -> int:
     """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
+    from llaqo.common.errors import ConfigError
     from llaqo.model.assess import build_engine
     from llaqo.rubric.schema import load_rubric
 
+    if (output.midi or output.notes) and len(files) != 1:
+        raise ConfigError("--midi and --notes export one take at a time", "give one audio file")
     the_rubric = load_rubric(rubric)
     the_engine = build_engine(engine)
     reports, failures = _assess_all(files, the_rubric, the_engine)
     _emit(reports, failures, output)
+    _export(reports, output)
     return 1 if failures else 0
+
+
+def _export(reports, output: OutputOptions) -> None:
+    """The transcription the listening engine heard, as MIDI and/or CSV (one take)."""
+    if not (output.midi or output.notes) or not reports:
+        return
+    from llaqo.common.errors import ConfigError
+    from llaqo.model.listen.heard import write_midi, write_notes_csv
+
+    parts = [s.heard for s in reports[0].segments if s.heard is not None]
+    if reports[0].engine != "listen" or not parts:
+        raise ConfigError("--midi and --notes need the listening engine (it transcribes the take)",
+                          "add --engine listen")
+    for path, write in ((output.midi, write_midi), (output.notes, write_notes_csv)):
+        if path:
+            write(parts, path)
+            print(f"wrote {path}", file=sys.stderr)
 
 
 def _assess_all(files, rubric, engine):

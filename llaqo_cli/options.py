@@ -71,7 +71,8 @@ MaxLenOpt = Annotated[Optional[int], typer.Option(min=1, metavar="N", show_defau
 ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_default=False,
                                                       help="The score (MIDI or MusicXML) for the listening engine.")]
 TranscriberOpt = Annotated[TranscriberName, typer.Option(
-    help="The listening engine's transcriber: auto (transkun on a GPU, else the fast ONNX model), fast or accurate.")]
+    help="The listening engine's transcriber: auto and accurate: transkun (on the GPU when there is one); "
+         "fast: basic-pitch's ONNX model, a quick preview that misses more notes and hears no pedal.")]
 JsonOpt = Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", show_default=False,
                                                 help="Write the JSON report to a file, or - for stdout.")]
 MdOpt = Annotated[Optional[Path], typer.Option("--markdown", metavar="FILE", show_default=False,
@@ -79,6 +80,12 @@ MdOpt = Annotated[Optional[Path], typer.Option("--markdown", metavar="FILE", sho
 HtmlOpt = Annotated[Optional[Path], typer.Option("--html", metavar="FILE", show_default=False,
                                                  help="Write a self-contained HTML report.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
+MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_default=False,
+                                                 help="Listening engine: write the notes it heard (and the pedal) "
+                                                      "as MIDI; one take.")]
+NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
+                                                  help="Listening engine: write the notes and pedal it heard as "
+                                                       "CSV; one take.")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +116,8 @@ def _plain(value: Any) -> Any:
 COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeOpt, "mode": ModeOpt,
                              "max_length": MaxLenOpt})
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
-OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt})
+OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
+                               "midi": MidiOpt, "notes": NotesOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 

@@ -52,11 +52,11 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
     """Answer the rubric for every 40-s segment of one take; memory stays bounded by one segment."""
     started = time.perf_counter()
     info = probe(path)
-    total = count_segments(info.duration_s)
+    total = count_segments(info.duration_s, join_tail_s=engine.join_tail_s)
     segments = []
-    for seg in iter_segments(info.path):
+    for seg in iter_segments(info.path, join_tail_s=engine.join_tail_s):
         answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
-        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
+        segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers, heard=engine.heard_part()))
         if progress:
             progress(len(segments), max(total, len(segments)))
     described = engine.describe()

@@ -18,6 +18,7 @@ Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
 class Engine(Protocol):
     name: str  # "coach" | "listen"
     reason: str  # why this engine answers ("listening engine: no model weights found ..."), set by build_engine
+    join_tail_s: float  # a take's last segment shorter than this joins the one before (0: never)
 
     def describe(self) -> dict[str, str]:
         """What the report header shows: {"model": ..., "device": ...}."""
@@ -27,3 +28,7 @@ class Engine(Protocol):
 
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
         """One Answer per rubric question, each with the remarks (and evidence) behind it."""
+
+    def heard_part(self) -> dict | None:
+        """What the engine heard in the segment it last answered, as plain data for the JSON (the
+        listening engine: notes, pedal, tempo and loudness curves); None for an engine that hears no notes."""

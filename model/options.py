@@ -51,3 +51,5 @@ class OutputOptions:
     markdown: Path | None = None
     html: Path | None = None
     explain: bool = False
+    midi: Path | None = None  # the listening engine's transcription as MIDI (one take)
+    notes: Path | None = None  # ... and as CSV

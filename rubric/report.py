@@ -80,6 +80,7 @@ class Segment:
     start_s: float
     end_s: float
     answers: list[Answer] = field(default_factory=list)
+    heard: dict | None = None  # what the engine heard (listening engine: notes, pedal, tempo/loudness curves)
 
 
 @dataclass

@@ -1,17 +1,17 @@
 """From remarks to answers to a whole-take summary, and the JSON document of a report.
 
 Aggregation rules, the same for a segment and for the whole take:
-- rating and difficulty: the median of the remarks that gave a value; for an even count the LOWER of
-  the two middle values, so the result stays on the integer scale the question asked for (and errs on
-  the side of the stricter teacher). `spread` is (min, max) of those values.
-- technique: the class named most often; a tie goes to the class named first.
+- rating and difficulty: the median of the remarks that gave a value, each weighted by how much of the
+  take it covers (its end minus its start), so a 2-s tail does not weigh as much as a 40-s segment; where
+  the weights split evenly, the LOWER of the two middle values, so the result stays on the integer scale
+  the question asked for (and errs on the side of the stricter teacher). `spread` is (min, max).
+- technique: the class that covers most of the take (weighted as above); a tie goes to the class named first.
 - verbal: no value; the comments are kept with the time range each was said about.
 An answer without remarks keeps whatever value the engine set on it.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -31,18 +31,38 @@ def aggregate(answer: Answer) -> Answer:
     if not values:
         answer.value, answer.spread = None, None
     elif answer.kind == "technique":
-        answer.value, answer.spread = _vote(values), None
+        valued = [r for r in answer.remarks if r.value is not None]
+        answer.value, answer.spread = _vote(values, [max(r.end_s - r.start_s, 0.0) for r in valued]), None
     else:
-        numbers = sorted(int(v) for v in values)
-        answer.value = numbers[(len(numbers) - 1) // 2]  # the lower median
-        answer.spread = (numbers[0], numbers[-1])
+        valued = [r for r in answer.remarks if r.value is not None]
+        answer.value = weighted_lower_median([int(r.value) for r in valued],
+                                             [max(r.end_s - r.start_s, 0.0) for r in valued])
+        answer.spread = (min(int(v) for v in values), max(int(v) for v in values))
     return answer
 
 
-def _vote(values: list[Any]) -> Any:
-    """The most frequent value; among equals, the one that came first."""
-    counts = Counter(values)
-    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+def weighted_lower_median(values: list[int], weights: list[float]) -> int:
+    """The smallest value whose cumulative weight reaches half the total (equal weights: the lower
+    median). Remarks with no duration all count alike."""
+    if sum(weights) <= 0:
+        weights = [1.0] * len(values)
+    total, acc = sum(weights), 0.0
+    for value, weight in sorted(zip(values, weights)):
+        acc += weight
+        if acc >= total / 2 - 1e-9:
+            return value
+    return max(values)
+
+
+def _vote(values: list[Any], weights: list[float]) -> Any:
+    """The value covering most of the take (equal or no durations: the most frequent); among equals,
+    the one that came first."""
+    if sum(weights) <= 0:
+        weights = [1.0] * len(values)
+    counts: dict[Any, float] = {}
+    for v, w in zip(values, weights):
+        counts[v] = counts.get(v, 0.0) + w
+    return max(counts, key=lambda v: (round(counts[v], 6), -values.index(v)))
 
 
 def take_answers(report: Report) -> list[Answer]:
@@ -141,6 +161,7 @@ def build_report_dict(report: Report) -> dict[str, Any]:
                 "start_s": segment.start_s,
                 "end_s": segment.end_s,
                 "answers": [_segment_answer_dict(a) for a in segment.answers],
+                **({"heard": segment.heard} if segment.heard is not None else {}),
             }
             for segment in report.segments
         ],

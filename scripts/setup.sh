@@ -2,6 +2,7 @@
 # Set up llaqo on a Debian machine: system audio packages, then a virtualenv in .venv with llaqo in it.
 #   bash scripts/setup.sh          # to use llaqo
 #   bash scripts/setup.sh --test   # also what the tests need (fluidsynth, a soundfont, PulseAudio, pytest)
+#   bash scripts/setup.sh --bench  # also the outside-material benchmark's piano sounds and score readers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libportaudio2 libsndfile1 libasound2-plugins)
@@ -9,6 +10,10 @@ extras=""
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(fluidsynth timgm6mb-soundfont pulseaudio pulseaudio-utils)
   extras="[test]"
+elif [[ "${1:-}" == "--bench" ]]; then
+  packages+=(fluidsynth timgm6mb-soundfont fluid-soundfont-gm musescore-general-soundfont-small csound-soundfont
+             pulseaudio pulseaudio-utils)
+  extras="[test,bench]"
 fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

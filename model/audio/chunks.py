@@ -36,12 +36,26 @@ class AudioSegment:
         return max(1, math.ceil(round(self.duration_s / C.WINDOW_SECONDS, 6)))
 
 
-def count_segments(duration_s: float, segment_s: float = C.SEGMENT_SECONDS) -> int:
-    return max(1, math.ceil(round(duration_s / segment_s, 6)))
+def count_segments(duration_s: float, segment_s: float = C.SEGMENT_SECONDS, join_tail_s: float = 0.0) -> int:
+    n = max(1, math.ceil(round(duration_s / segment_s, 6)))
+    tail = duration_s - (n - 1) * segment_s
+    return n - 1 if n > 1 and tail < join_tail_s else n
 
 
-def iter_segments(path: str | Path, segment_s: float = C.SEGMENT_SECONDS) -> Iterator[AudioSegment]:
-    """Yield consecutive segments of `segment_s` seconds; the last one holds what is left."""
+def iter_segments(path: str | Path, segment_s: float = C.SEGMENT_SECONDS, join_tail_s: float = 0.0
+                  ) -> Iterator[AudioSegment]:
+    """Yield consecutive segments of `segment_s` seconds; the last one holds what is left. A last
+    segment shorter than `join_tail_s` joins the one before it (one block of look-ahead, so memory
+    stays bounded by two segments)."""
     info = probe(path)
+    held: AudioSegment | None = None
     for i, (start, block) in enumerate(iter_blocks(info.path, block_s=segment_s)):
-        yield AudioSegment(index=i, start_s=start / info.rate, samples=block, rate=info.rate)
+        seg = AudioSegment(index=i, start_s=start / info.rate, samples=block, rate=info.rate)
+        if held is not None and seg.duration_s < join_tail_s and seg.duration_s < segment_s:
+            held = AudioSegment(held.index, held.start_s, np.concatenate([held.samples, block], axis=1), info.rate)
+            continue
+        if held is not None:
+            yield held
+        held = seg
+    if held is not None:
+        yield held

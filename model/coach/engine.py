@@ -24,6 +24,7 @@ from llaqo.rubric.schema import Question, Rubric
 class CoachEngine:
     name = "coach"
     reason = ""
+    join_tail_s = 0.0  # the model hears at most one 40.96-s chunk per segment: a tail stays its own
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
                  max_length: int | None = None, batch_size: int = 8):
@@ -36,6 +37,9 @@ class CoachEngine:
             self.generation = replace(self.generation, max_length=max_length)
         self.fast = fast
         self.batch_size = batch_size
+
+    def heard_part(self) -> dict | None:
+        return None  # the neural coach hears features, not notes
 
     def describe(self) -> dict[str, str]:
         return {"model": self.model_name, "device": self.device}

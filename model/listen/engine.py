@@ -38,11 +38,13 @@ class ListenEngine:
 
     name = "listen"
     reason = ""
+    join_tail_s = 8.0  # a shorter last part is judged with the one before: too few notes to rate alone
 
     def __init__(self, reference: Path | None = None, device: Device | str = "auto", transcriber: str = "auto"):
         self.device = Device.parse(device)
         self.choice = choose_transcriber(transcriber, self.device)
         self._transcriber: Transcriber | None = None
+        self._last: Transcription | None = None  # the segment last answered, for heard_part
         self.follower = None
         if reference is not None:
             from llaqo.model.listen.judge.align import ScoreFollower
@@ -69,6 +71,11 @@ class ListenEngine:
             note += " " + self.follower.summary()
         return note
 
+    def heard_part(self) -> dict | None:
+        from llaqo.model.listen.heard import heard_part
+
+        return heard_part(self._last) if self._last is not None else None
+
     def transcribe(self, segment: AudioSegment) -> Transcription:
         return self.transcriber.transcribe(segment.samples, segment.rate, segment.start_s)
 
@@ -76,6 +83,7 @@ class ListenEngine:
         return self.answer_transcription(self.transcribe(segment), rubric)
 
     def answer_transcription(self, tr: Transcription, rubric: Rubric) -> list[Answer]:
+        self._last = tr
         judge = SegmentJudge(tr, self.follower)
         return [answer_question(q, judge, tr.start_s, tr.end_s) for q in rubric.questions]
 

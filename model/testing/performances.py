@@ -148,7 +148,7 @@ FLAWS = {
 # flaw: (rubric dimension, measurement, +1 if the flaw must raise it, -1 if it must lower it)
 EXPECTED_MOVES = {
     "timing jitter": ("rhythm", "grid_deviation", +1),
-    "tempo drift": ("tempo", "tempo_cv", +1),
+    "tempo drift": ("tempo", "tempo_drift", +1),
     "uneven runs": ("note_values", "run_ioi_cv", +1),
     "hand imbalance": ("hand_balance", "melody_over_accompaniment", -1),
     "hands apart": ("hand_timing", "hand_asynchrony", +1),

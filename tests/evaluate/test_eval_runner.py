@@ -76,10 +76,13 @@ class Interrupting:
 
     def __init__(self, engine, stop_at: int | None):
         self.inner, self.stop_at, self.asked = engine, stop_at, 0
-        self.name, self.reason = engine.name, engine.reason
+        self.name, self.reason, self.join_tail_s = engine.name, engine.reason, engine.join_tail_s
 
     def describe(self):
         return self.inner.describe()
+
+    def heard_part(self):
+        return self.inner.heard_part()
 
     def heard_note(self):
         return self.inner.heard_note()

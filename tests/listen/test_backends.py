@@ -31,17 +31,18 @@ def machine(monkeypatch, tmp_path):
     return set_
 
 
-@pytest.mark.parametrize("gpu,fast,device,kind,why", [
-    (False, True, "auto", "fast", "no GPU"),
-    (True, True, "auto", "accurate", "GPU is present"),
-    (False, True, "cuda", "accurate", "GPU is present (cuda)"),
-    (True, True, "cpu", "fast", "no GPU"),
-    (False, False, "auto", "accurate", "basic-pitch's model file is not installed"),
+@pytest.mark.parametrize("gpu,fast,device,why", [
+    (False, True, "auto", "on the CPU"),
+    (True, True, "auto", "GPU is present"),
+    (False, True, "cuda", "GPU is present (cuda)"),
+    (True, True, "cpu", "on the CPU"),
+    (False, False, "auto", "on the CPU"),
 ])
-def test_auto_rule(machine, gpu, fast, device, kind, why):
+def test_auto_rule_is_transkun_everywhere(machine, gpu, fast, device, why):
+    # the fast transcriber's note F1 on outside material (~0.75) is too low to judge by: auto never picks it
     machine(gpu, fast)
     choice = choose_transcriber("auto", device)
-    assert choice.kind == kind and choice.auto and why in choice.reason
+    assert choice.kind == "accurate" and choice.auto and why in choice.reason
 
 
 def test_named_choices(machine):
@@ -60,26 +61,22 @@ def test_named_choices(machine):
 def test_report_note_says_which_transcriber_and_why(machine):
     machine(gpu=False, fast=True)
     engine = ListenEngine()
-    assert engine.choice.kind == "fast" and "basic-pitch" in engine.describe()["model"]
-    assert "Transcriber: auto: no GPU" in engine.heard_note() and "not rated" in engine.heard_note()
-    machine(gpu=False, fast=False)
-    engine = ListenEngine()
-    assert "not installed" in engine.heard_note() and "sustain pedal" in engine.heard_note()
+    assert engine.choice.kind == "accurate" and "transkun" in engine.describe()["model"]
+    assert "Transcriber: auto: transkun" in engine.heard_note() and "sustain pedal" in engine.heard_note()
+    engine = ListenEngine(transcriber="fast")
+    assert "basic-pitch" in engine.describe()["model"]
+    assert "quick preview" in engine.heard_note() and "not rated" in engine.heard_note()
 
 
-def test_driver_without_a_usable_gpu_falls_back_to_the_fast_transcriber(machine):
+def test_a_driver_without_a_usable_gpu_still_gets_transkun_on_the_cpu(machine):
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("this machine's GPU is usable")
-    from llaqo.model.listen.transcribe import fast as fast_transcribe
-
-    if fast_transcribe.fast_backend_missing():
-        pytest.skip(fast_transcribe.fast_backend_missing())
     machine(gpu=True, fast=True)
     engine = ListenEngine()
-    assert engine.choice.kind == "accurate"
-    assert engine.transcriber.name.startswith("basic-pitch") and "torch cannot use the GPU" in engine.heard_note()
+    assert engine.choice.kind == "accurate" and engine.transcriber.name.startswith("transkun")
+    assert str(engine.transcriber.device) == "cpu"
 
 
 def test_model_file_found_without_importing_basic_pitch():

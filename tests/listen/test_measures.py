@@ -14,9 +14,13 @@ from llaqo.model.listen.notes import Note, Transcription
 from llaqo.model.testing import performances as P
 
 RENDERED = ("timing jitter", "hand imbalance", "hands apart", "staccato", "wrong notes", "thin sound")
-# transkun costs a 16-s window per render: the flaws its velocities and key releases decide
-ACCURATE = ("hand imbalance", "staccato", "thin sound")
-THROUGH = [(f, "fast") for f in RENDERED] + [(f, "accurate") for f in ACCURATE]
+# transkun costs a 16-s window per render: the flaws its velocities and key releases decide. Thin sound
+# moves transkun's velocities by only ~5 steps (it reads loudness from the timbre, not the level), less
+# than its int8 path's velocities differ between CPUs (on an AVX-512 machine the clean render read 78,
+# the thin one 83; on AVX2 86 → 83): that check runs on the float32 model, whose arithmetic does not
+# depend on the CPU's int8 kernels.
+ACCURATE = ("hand imbalance", "staccato")
+THROUGH = [(f, "fast") for f in RENDERED] + [(f, "accurate") for f in ACCURATE] + [("thin sound", "accurate-fp32")]
 
 
 def as_heard(notes) -> Transcription:

@@ -35,6 +35,7 @@ MIN_WINDOW_SECONDS = 0.5  # a shorter tail joins the window before it
 class Qwen2AudioEngine:
     name = "qwen2-audio"
     reason = "baseline: Qwen2-Audio-7B-Instruct, asked for with --baseline qwen2-audio"
+    join_tail_s = 0.0  # a tail segment stays its own (the model hears each segment whole)
 
     def __init__(self, model, processor, source: str, device, max_new_tokens: int = 256, batch_size: int = 8):
         self.model = model
@@ -61,6 +62,9 @@ class Qwen2AudioEngine:
             raise CheckpointError(f"Qwen2-Audio cannot be loaded from {source} ({first[:160]})",
                                   f"pass --baseline-model with a local copy of {HUB_ID}") from None
         return cls(model.to(dev).eval(), processor, source, dev, **kw)
+
+    def heard_part(self) -> dict | None:
+        return None  # hears audio features, not notes
 
     def describe(self) -> dict[str, str]:
         return {"model": f"Qwen2-Audio ({self.source})", "device": str(self.device)}

@@ -26,6 +26,7 @@ from llaqo.rubric.report import Evidence
 
 TEMPO_WINDOW_BEATS = 4.0
 LATE_EARLY_S = 0.06  # a matched onset this far from the local tempo line is reported
+PAIR_S = 0.25  # an extra and a missing note this close (played vs due) are one note, see _pair_leftovers
 
 
 @dataclass
@@ -88,6 +89,25 @@ def subsequence_dtw(cost: np.ndarray) -> list[tuple[int, int]]:
     return path[::-1]
 
 
+def _pair_leftovers(out: Comparison, n) -> None:
+    """An extra note and a missing one of the same key close in time are one note the group-wise path
+    put in the neighbouring group (a chord played a little spread, a repeated chord): matched. Of
+    neighbouring keys (≤ 2 semitones), it is a wrong note. Nearest first, each note once."""
+    pairs = sorted(((abs(float(n.onset[k]) - due), abs(int(n.pitch[k]) - s.pitch), k, m)
+                    for k in out.extra for m, (s, due) in enumerate(out.missing)
+                    if abs(float(n.onset[k]) - due) <= PAIR_S and abs(int(n.pitch[k]) - s.pitch) <= 2),
+                   key=lambda x: (x[1], x[0]))
+    used_k, used_m = set(), set()
+    for _, dp, k, m in pairs:
+        if k in used_k or m in used_m:
+            continue
+        used_k.add(k)
+        used_m.add(m)
+        (out.matched if dp == 0 else out.wrong).append((k, out.missing[m][0]))
+    out.extra = [k for k in out.extra if k not in used_k]
+    out.missing = [x for m, x in enumerate(out.missing) if m not in used_m]
+
+
 class ScoreFollower:
     """Holds the score; compares each segment's transcription with it and keeps the take's totals."""
 
@@ -147,6 +167,7 @@ class ScoreFollower:
         for s in range(lo, hi + 1):
             if s not in used_score:
                 out.missing.append((self.notes[s], self._due(out, self.notes[s].beat)))
+        _pair_leftovers(out, n)
         out.bars = (self.notes[lo].bar, self.notes[hi].bar)
         return out
 

@@ -22,13 +22,14 @@ HAND_WINDOW_S = 4.0
 ONE_HAND_GAP = 12.0  # semitones between the two pitch centres below which the texture is one hand
 TATUM_RANGE_S = (0.07, 1.2)
 TEMPO_WINDOW_S = 1.5
+GRID_FIT, FIT_UNITS = 0.9, 0.2  # the tatum is the coarsest grid most gaps fit (see _subdivided)
 
 
 @dataclass
 class Pulse:
     tatum: float  # s, the commonest gap between chord onsets
     onsets: np.ndarray  # (m,) chord onset times, s
-    steps: np.ndarray  # (m-1,) each gap as a whole number of tatums (≥ 1)
+    steps: np.ndarray  # (m-1,) each gap as a whole number of tatums (≥ 1), or a third of 2 or 3 in a triplet
     local: np.ndarray  # (m-1,) local tatum at each gap, s (the tempo curve, in tatum seconds)
     positions: np.ndarray  # (m,) each onset's position on the grid, in tatums from the first
 
@@ -134,11 +135,35 @@ class Analysis:
         tatum = _commonest_gap(gaps)
         if tatum is None:
             return None
-        steps = np.maximum(1, np.round(gaps / tatum)).astype(int)
+        units = gaps / tatum
+        steps = _triplets(units, np.maximum(1, np.round(units)))
         per = gaps / steps
-        local = np.array([np.median(per[np.abs(onsets[:-1] - t) <= TEMPO_WINDOW_S]) for t in onsets[:-1]])
+        # the tempo is read from the gaps that fit the grid: a triplet (2/3 of a tatum) is a rhythm, not
+        # a tempo 1.5 times faster
+        fits = np.abs(units - steps) < FIT_UNITS * np.minimum(steps, 1)
+        local = np.array([np.median(per[near & fits] if (near & fits).sum() >= 2 else per[near])
+                          for near in (np.abs(onsets[:-1] - t) <= TEMPO_WINDOW_S for t in onsets[:-1])])
         positions = np.concatenate([[0], np.cumsum(steps)])
         return Pulse(tatum, onsets, steps, local, positions)
+
+
+def _triplets(units: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Steps with triplets read as such: three successive gaps that each miss the grid but together
+    fill 2 or 3 tatums (a triplet of sixteenths under eighths) get a third of that each. Only as a
+    group of three, so a single late note still reads as off the grid."""
+    out = steps.astype(float)
+    i = 0
+    while i + 3 <= len(units):
+        group = units[i : i + 3]
+        total = group.sum()
+        whole = round(total)
+        if (whole in (2, 3) and abs(total - whole) < FIT_UNITS and np.all(np.abs(group - whole / 3) < 0.12 * whole / 3)
+                and np.any(np.abs(group - np.round(group)) >= FIT_UNITS)):
+            out[i : i + 3] = whole / 3
+            i += 3
+        else:
+            i += 1
+    return out
 
 
 def _two_means(values: np.ndarray, iterations: int = 8) -> tuple[float, float]:
@@ -166,7 +191,35 @@ def _commonest_gap(gaps: np.ndarray) -> float | None:
     strong = np.nonzero(smooth >= 0.5 * smooth.max())[0]
     k = strong[0]
     near = ok[(logs >= edges[max(0, k - 1)]) & (logs <= edges[min(len(edges) - 1, k + 2)])]
-    return float(np.median(near)) if len(near) else float(np.exp(edges[k]))
+    mode = float(np.median(near)) if len(near) else float(np.exp(edges[k]))
+    return _subdivided(gaps[gaps <= hi], mode)
+
+
+def _subdivided(gaps: np.ndarray, mode: float) -> float:
+    """The grid the gaps are written on, from their commonest gap. In dotted and mixed rhythms (a
+    polonaise's eighth and two sixteenths) the commonest gap is not the unit, and a gap shorter than
+    the tatum would read as a doubled tempo; in a mazurka's eighths among triplets the commonest gap
+    may be the triplet's, 2/3 of the unit. Candidates, coarsest first: 3/2 of the mode (only where gaps
+    of that length are played), the mode, its half, third and quarter (only where gaps of one unit are
+    played: any gaps fit a fine enough grid). The first on which 90% of the gaps fit (within 20% of a
+    whole number of units, or as a triplet, see _triplets) wins; else the best fitting of the mode and
+    finer, coarser first."""
+    lo = TATUM_RANGE_S[0]
+    best, best_fit = mode, -1.0
+    for tatum in (mode * 1.5, mode, mode / 2, mode / 3, mode / 4):
+        if tatum < lo:
+            break
+        units = gaps / tatum
+        played = float(np.mean(np.abs(units - 1) < FIT_UNITS))
+        if tatum != mode and played < (0.1 if tatum > mode else 0.05):
+            continue
+        steps = _triplets(units, np.maximum(1, np.round(units)))
+        fit = float(np.mean(np.abs(units - steps) < FIT_UNITS * np.minimum(steps, 1)))
+        if fit >= GRID_FIT:
+            return tatum
+        if fit > best_fit + 0.05 and tatum <= mode:  # a coarser grid than the mode only where it fits
+            best, best_fit = tatum, fit
+    return best
 
 
 def runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ e.g. 10 ms between the hands is inaudible, 50 ms is heard as "not together".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +31,10 @@ class Rule:
 
 
 _RULES = [
-    Rule("tempo_cv", "%", ((2, 6), (4, 5), (6, 4), (9, 3), (13, 2), (18, 1)),
-         "spread of the local tempo around its median"),
+    Rule("tempo_cv", "%", ((3, 6), (5, 5), (7, 4), (10, 3), (14, 2), (19, 1)),
+         "spread of the local tempo (±0.75 s) around the phrase's tempo (±3 s): unsteadiness, not rubato"),
+    Rule("tempo_drift", "%", ((8, 6), (12, 5), (16, 4), (22, 3), (30, 2), (40, 1)),
+         "how much the tempo rises or falls over the part as a whole"),
     Rule("grid_deviation", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
          "mean distance of onsets from a locally fitted beat grid"),
     Rule("score_timing", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (75, 1)),
@@ -60,8 +63,8 @@ _RULES = [
          "share of notes too soft to sound"),
     Rule("key_clarity", "r", ((0.35, 1), (0.45, 2), (0.55, 3), (0.65, 4), (0.75, 5), (0.85, 6)),
          "best correlation with a major/minor key profile"),
-    Rule("out_of_key_share", "%", ((2, 6), (5, 5), (9, 4), (14, 3), (20, 2), (28, 1)),
-         "share of the sound (length × velocity) outside the key's scale"),
+    Rule("out_of_key_share", "%", ((6, 6), (12, 5), (18, 4), (26, 3), (34, 2), (42, 1)),
+         "share of the sound (√length × velocity) outside the local key's scale (chromatic writing counts too)"),
     Rule("blurred_presses", "%", ((5, 6), (15, 5), (30, 4), (45, 3), (60, 2), (75, 1)),
          "share of pedal presses that hold a change of harmony"),
     Rule("wrong_note_share", "%", ((1, 6), (3, 5), (6, 4), (10, 3), (15, 2), (25, 1)),
@@ -70,10 +73,34 @@ _RULES = [
 RULES: dict[str, Rule] = {r.measure: r for r in _RULES}
 
 
+# What a remark says when it names a fault (the measures' own wording). The one rule that keeps a rating
+# and its remark in agreement reads this: a rating of MINOR_FROM or more with a remark that names a fault
+# is worded as minor (the measurement says the fault is small over the part, so the remark must too).
+FAULT_WORDS = re.compile(  # "no stray notes", "no abrupt jumps" are praise: a fault word after "no " is not one
+    r"(?<!no )\b(uneven|rush(es|ing)?|drag(s|ging)?|speeds up|slows down|not together|ragged|breaks?|released early|"
+    r"held over|silence|covers|bring the melody out|almost lost|abrupt|little dynamic|thin|light|blurs?|"
+    r"outside the (local )?key|wrong|hard to hear|missing|extra|early|late|stray)\b", re.IGNORECASE)
+MINOR_FROM = 5
+MINOR = "Good, with a minor point: "
+
+
+def names_fault(text: str) -> bool:
+    return bool(FAULT_WORDS.search(text)) and not text.startswith(MINOR)
+
+
 def rate(finding: Finding) -> Finding:
-    """Set `finding.rating` from its readings (in place): the lowest rule rating, None without readings."""
+    """Set `finding.rating` from its readings (in place): the lowest rule rating, None without readings;
+    then word the remark to agree with it (`agree`)."""
     ratings = [RULES[r.measure].rate(r.value) for r in finding.readings]
     finding.rating = min(ratings) if ratings else None
+    return agree(finding)
+
+
+def agree(finding: Finding) -> Finding:
+    """The one rule between a rating and its remark: a remark naming a fault under a rating of 5–6 is
+    worded as minor ("Good, with a minor point: …"), so "6/6: hands not together" cannot be said."""
+    if finding.rating is not None and finding.rating >= MINOR_FROM and names_fault(finding.comment):
+        finding.comment = MINOR + finding.comment[:1].lower() + finding.comment[1:]
     return finding
 
 

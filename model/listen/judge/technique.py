@@ -1,7 +1,9 @@
 """The primary technique of the passage, recognised from note patterns (the PLD classes).
 
 For each class, the share of the notes that take part in its pattern (per hand, along the hand's line
-or its chords); the class with the largest share is the answer, every share is evidence:
+or its chords); the class with the largest share is the answer, every share is evidence, and the remark
+gives the top three with their shares ("none clearly dominant" when the largest is under 15% of the notes
+or less than 1.25 times the next):
 - Scales: runs of ≥ 4 steps of 1–2 semitones in one direction;
 - Arpeggios: runs of ≥ 3 leaps of 3–9 semitones in one direction;
 - Ornaments: ≥ 4 fast (< 0.2 s) alternations between two neighbouring keys (trills, turns);
@@ -22,6 +24,8 @@ from llaqo.model.listen.judge.analysis import Analysis, runs
 from llaqo.model.listen.judge.measures.base import Finding, spans_where
 from llaqo.model.listen.judge.measures.pedal import no_pedal_evidence
 from llaqo.rubric.report import Evidence
+
+DOMINANT, CLEAR_LEAD = 0.15, 1.25  # a class dominates from 15% of the notes, 1.25 times the runner-up's share
 
 
 def _runs(mask: np.ndarray, min_len: int) -> np.ndarray:
@@ -99,10 +103,12 @@ def technique(a: Analysis) -> tuple[str | None, Finding]:
         evidence.append(Evidence(f"technique_{c.lower().replace(' ', '_')}", round(share[c] * 100, 1), "% of notes",
                                  f"{c}: {share[c] * 100:.0f}% of the notes", times))
     where = spans_phrase(evidence[0].times)
-    if share[best] < 0.15:
-        comment = f"No one technique dominates; the closest is {best.lower()} ({share[best] * 100:.0f}% of notes)."
+    top = sorted(TECHNIQUE_CLASSES, key=lambda c: -share[c])[:3]
+    listed = ", ".join(f"{c.lower()} {share[c] * 100:.0f}%" for c in top if share[c] > 0)
+    if share[best] < DOMINANT or share[best] < CLEAR_LEAD * share[top[1]]:
+        comment = f"None clearly dominant: {listed or 'no pattern found'} of the notes."
     else:
-        second = sorted(TECHNIQUE_CLASSES, key=lambda c: -share[c])[1]
         comment = f"Mainly {best.lower()} ({share[best] * 100:.0f}% of notes, at {where})"
-        comment += f"; also {second.lower()} ({share[second] * 100:.0f}%)." if share[second] >= 0.15 else "."
+        rest = [c for c in top[1:] if share[c] >= 0.05]
+        comment += ("; then " + ", ".join(f"{c.lower()} ({share[c] * 100:.0f}%)" for c in rest) + ".") if rest else "."
     return best, Finding("technique", comment, evidence=evidence + no_pedal_evidence(a))

@@ -1,21 +1,21 @@
 """Which transcriber the listening engine runs: `--transcriber auto | fast | accurate`, the whole rule.
 
 - accurate: transkun 2.0.1 (torch; notes, velocities, sustain and soft pedal). On a GPU it is fast; on
-  2 CPU cores one 16-s window costs ~3 s, plus ~2 s to import torch.
+  2 CPU cores (int8) the whole engine runs at ~0.25× real time, plus ~2 s to import torch.
 - fast: basic-pitch 0.4.0's ONNX model with onnxruntime (no torch; notes, velocities read from the
-  audio, no pedal), ~0.04× real time on 2 CPU cores.
-- auto: transkun when a GPU is present (asked for with a cuda device, or an NVIDIA driver is loaded and
-  the device is auto); otherwise the fast backend when basic-pitch's model file and onnxruntime are
-  installed; otherwise transkun on the CPU. A GPU the driver shows but torch cannot use falls back to
-  the fast backend when building.
+  audio, no pedal), ~0.05× real time on 2 CPU cores: a quick preview, not a judge.
+- auto: transkun, on the GPU when there is one, else on the CPU. Measured on outside material (other
+  piano sounds, reverb, a human performance; bench/listen_outside.py) the fast transcriber's note F1 is
+  ~0.75 against transkun's ~0.94: too many missed and invented notes for the measures to judge by, so it
+  runs only when asked for.
 
 The first look (`choose_transcriber`) costs no torch import: the GPU is probed through the driver's
-/proc entry; `resolve_transcriber` builds the transcriber and confirms the GPU with torch when it matters.
+/proc entry; `resolve_transcriber` builds the transcriber (transkun confirms the GPU with torch).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from llaqo.common.device import Device
 from llaqo.common.errors import ConfigError
@@ -39,21 +39,21 @@ def choose_transcriber(asked: str = "auto", device: Device | str = "auto") -> Tr
         raise ConfigError(f"unknown transcriber {asked!r}", "use auto, fast or accurate")
     if asked == "accurate":
         return TranscriberChoice("accurate", "transkun asked for (accurate)")
-    missing = fast_backend_missing()
     if asked == "fast":
         if device.is_cuda:
             raise ConfigError(f"the fast transcriber runs on the CPU only, not on {device}",
                               "use --device cpu or auto, or --transcriber accurate")
+        missing = fast_backend_missing()
         if missing:
             raise ConfigError(f"the fast transcriber cannot run: {missing}",
                               "install it, or use the accurate transcriber")
-        return TranscriberChoice("fast", "the fast transcriber asked for")
+        return TranscriberChoice("fast", "the fast transcriber asked for (a quick preview: it misses more notes "
+                                 "than transkun and hears no pedal)")
     if device.gpu_suspected():
-        return TranscriberChoice("accurate", f"auto: a GPU is present ({device}), where transkun is fast", True)
-    if missing is None:
-        return TranscriberChoice("fast", "auto: no GPU, so basic-pitch's ONNX model (fast on a CPU)", True)
-    return TranscriberChoice("accurate", f"auto: no GPU, but {missing}; transkun runs on the CPU (slower)",
-                             True)
+        return TranscriberChoice("accurate", f"auto: transkun (accurate), a GPU is present ({device})", True)
+    return TranscriberChoice("accurate", "auto: transkun (accurate; on the CPU ~0.25× real time), as the "
+                             "fast transcriber misses too many notes to judge by (--transcriber fast: a quick "
+                             "preview)", True)
 
 
 def resolve_transcriber(asked: str | TranscriberChoice = "auto", device: Device | str = "auto"
@@ -61,12 +61,6 @@ def resolve_transcriber(asked: str | TranscriberChoice = "auto", device: Device 
     """→ the transcriber (built; its model loads on first use) and the final choice with its reason."""
     device = Device.parse(device)
     choice = asked if isinstance(asked, TranscriberChoice) else choose_transcriber(asked, device)
-    if choice.kind == "accurate" and choice.auto and device.kind == "auto" and fast_backend_missing() is None:
-        import torch
-
-        if not torch.cuda.is_available():
-            choice = replace(choice, kind="fast", reason="auto: an NVIDIA driver is loaded but torch cannot use "
-                             "the GPU, so basic-pitch's ONNX model (fast on a CPU)")
     if choice.kind == "fast":
         from llaqo.model.listen.transcribe.fast import FastTranscriber
 

@@ -25,7 +25,12 @@ STRAY = (0.05, 40)  # a note shorter than this (s) and softer than this velocity
 
 
 def steps(a: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Both hands' line steps: (onset times (k,), ratios (k,), gaps in s (k,))."""
+    """Both hands' line steps: (onset times (k,), ratios (k,), gaps in s (k,)).
+
+    Connected by the pedal is connected: where the pedal holds a note's sound into the next one, the
+    step reads as even legato (ratio 1), however early the key was let go. An overlap counts only
+    between neighbouring keys (≤ 2 semitones), where it blurs: a note held under another voice's
+    moving line (a chorale's held soprano, a bass under a melody) is voice leading, not overholding."""
     n = a.notes
     pedal = a.tr.sustain_spans()
     times, ratios, gaps = [], [], []
@@ -36,9 +41,14 @@ def steps(a: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if ioi <= 0 or ioi > MAX_STEP_S:
                 continue
             end = _sounding_end(n.offset[i], pedal)
+            ratio = (end - n.onset[i]) / ioi
+            if end > n.offset[i] and end >= n.onset[j]:
+                ratio = 1.0  # the pedal joins them
+            elif ratio > LEGATO_BAND[1] and abs(int(n.pitch[j]) - int(n.pitch[i])) > 2:
+                ratio = LEGATO_BAND[1]  # held under a leap: voice leading
             times.append(n.onset[i])
-            ratios.append((end - n.onset[i]) / ioi)
-            gaps.append(n.onset[j] - end)
+            ratios.append(ratio)
+            gaps.append(max(n.onset[j] - end, 0.0) if ratio < 1 else n.onset[j] - end)
     return np.array(times), np.array(ratios), np.array(gaps)
 
 

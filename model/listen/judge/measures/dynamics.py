@@ -15,15 +15,20 @@ from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where
 from llaqo.rubric.report import Evidence
 
 SMOOTH_S = 0.75  # the loudness curve is the line's velocity averaged over ±this
-JUMP = 22  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt
+JUMP = 28  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt
+# (28, not less: transkun's velocities of one evenly played line scatter by up to ~25 in a reverberant room)
 JUMP_GAP_S = 0.6
 WEAK = 35  # notes softer than this sound thin
+GHOST = 15  # softer than this, a note on the melody line is not followed by the loudness curve
 
 
 def _melody(a: Analysis) -> np.ndarray:
     """The line that carries the dynamics: the right hand's top notes, or the only hand's."""
     line = a.line(True)
-    return line if len(line) >= 4 else a.line(False)
+    line = line if len(line) >= 4 else a.line(False)
+    # a near-silent note on top (a transcriber's ghost in a room's reverberation, velocity 3–14) is no
+    # melody note: it would read as two abrupt jumps
+    return line[a.notes.velocity[line] >= GHOST]
 
 
 def loudness_curve(a: Analysis) -> tuple[np.ndarray, np.ndarray]:

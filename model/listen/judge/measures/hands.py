@@ -55,9 +55,16 @@ def timing(a: Analysis) -> Finding:
     if pos is None:
         return too_few("hand_timing", "Too few right-hand notes in this part to judge hand alignment.")
     cand = np.stack([right_on[pos - 1], right_on[pos]])
-    nearest = cand[np.argmin(np.abs(cand - left_on), axis=0), np.arange(len(left_on))]
+    pick = np.argmin(np.abs(cand - left_on), axis=0)
+    nearest = cand[pick, np.arange(len(left_on))]
     lag = left_on - nearest  # > 0: left hand after the right
-    together = np.abs(lag) <= limit
+    # meant with that right-hand onset when closer to it than `share` of the gap to the right hand's
+    # next (or previous) onset on the left hand's side: a consistently late hand in slow notes stays
+    # "with" its beat, an accompaniment between the melody's notes does not
+    side = np.clip(np.searchsorted(right_on, nearest) + np.where(lag > 0, 1, -1), 0, len(right_on) - 1)
+    gap = np.abs(right_on[side] - nearest)
+    local = np.where(gap > 0, share * gap, limit)
+    together = np.abs(lag) <= np.minimum(cap, np.maximum(limit, local))
     if together.sum() < 3:
         return too_few("hand_timing", "The hands rarely play together in this part: nothing to align.")
     lag, at = lag[together], left_on[together]

@@ -5,35 +5,43 @@ from __future__ import annotations
 import numpy as np
 
 from llaqo.common.times import clock, spans_phrase
-from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.analysis import FIT_UNITS, Analysis
 from llaqo.model.listen.judge.analysis import runs as find_runs
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
-RUSH_DRAG = 0.06  # a local tempo this far from the segment's median is rushing or dragging
+RUSH_DRAG = 0.06  # a local tempo this far from the phrase's tempo is rushing or dragging
+FINE_S, PHRASE_S = 0.75, 3.0  # the local tempo is read over ±FINE_S; the phrase's course over ±PHRASE_S
 GRID_WINDOW_S = 2.0  # the beat grid is fitted locally, over ±this, so that slow tempo changes are not errors
 RUN_GAPS = 4  # a run: at least this many successive gaps meant to be equal
 EQUAL = (0.55, 1.6)  # a gap within these ratios of the local median gap is "meant equal" to it
 
 
 def tempo(a: Analysis) -> Finding:
+    """Steady where it should be: the local tempo (±0.75 s) around its phrase-level course (±3 s) is
+    the unsteadiness a teacher hears; the course itself is rubato, and is only blamed as a drift
+    when the part as a whole speeds up or slows down (a rubato returns, a drift does not)."""
     p = a.pulse
     if p is None:
         return too_few("tempo", "Too few notes in this part to follow the tempo.")
-    times, bpm = p.tempo_curve()
-    centre = float(np.median(bpm))
-    rel = bpm / centre - 1
+    times, fine = _local_tempo(p, FINE_S)
+    course = np.array([np.median(fine[np.abs(times - t) <= PHRASE_S]) for t in times])
+    rel = fine / course - 1
     cv = float(np.std(rel) * 100)
-    slope = np.polyfit(times - times[0], rel, 1)[0] if len(times) > 2 else 0.0
+    centre = float(np.median(course))
+    shape = course / centre - 1
+    rubato = float((np.percentile(shape, 95) - np.percentile(shape, 5)) * 100)
+    slope = np.polyfit(times - times[0], shape, 1)[0] if len(times) > 2 else 0.0
     drift = float(slope * (times[-1] - times[0]) * 100)
     rush = spans_where(times, rel > RUSH_DRAG, join_s=1.0)
     drag = spans_where(times, rel < -RUSH_DRAG, join_s=1.0)
     rush = [s for s in rush if s[1] - s[0] >= 0.5]
     drag = [s for s in drag if s[1] - s[0] >= 0.5]
     evidence = [
-        Evidence("tempo_cv", round(cv, 1), "%", f"local tempo varies {cv:.1f}% around {centre:.0f} bpm",
-                 [(float(times[0]), float(times[-1]))]),
+        Evidence("tempo_cv", round(cv, 1), "%", f"the beat strays {cv:.1f}% from the phrase's tempo around "
+                 f"{centre:.0f} bpm", [(float(times[0]), float(times[-1]))]),
         Evidence("tempo_drift", round(drift, 1), "%", f"{drift:+.0f}% from the start to the end of this part"),
+        Evidence("rubato", round(rubato, 1), "%", f"the phrase-level tempo moves over {rubato:.0f}% (rubato)"),
     ]
     parts = []
     for label, spans in (("rushes", rush), ("drags", drag)):
@@ -45,8 +53,29 @@ def tempo(a: Analysis) -> Finding:
     if abs(drift) >= 8:
         parts.append(f"{'speeds up' if drift > 0 else 'slows down'} {abs(drift):.0f}% over the passage")
     said = "; ".join(parts)
-    comment = (said[:1].upper() + said[1:] + "; steady elsewhere") if parts else f"Steady tempo around {centre:.0f} bpm"
-    return Finding("tempo", comment + f" (varies {cv:.1f}%).", [Reading("tempo_cv", cv)], evidence)
+    shaped = f"; the tempo breathes with the phrase ({rubato:.0f}% rubato)" if rubato >= 4 else ""
+    comment = (said[:1].upper() + said[1:] + "; steady elsewhere") if parts else (
+        f"Steady tempo around {centre:.0f} bpm" + shaped)
+    return Finding("tempo", comment + f" (the beat strays {cv:.1f}%).",
+                   [Reading("tempo_cv", cv), Reading("tempo_drift", abs(drift))], evidence)
+
+
+def _local_tempo(p, window_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(times, bpm) at each gap's midpoint: the median tatum of the gaps that fit the grid within
+    ±window_s (a triplet or an ornament is rhythm, not tempo)."""
+    gaps = np.diff(p.onsets)
+    per = gaps / p.steps
+    fits = np.abs(gaps / p.tatum - p.steps) < FIT_UNITS * np.minimum(p.steps, 1)
+    mids = (p.onsets[:-1] + p.onsets[1:]) / 2
+    local = np.full(len(per), np.nan)
+    for i, t in enumerate(mids):
+        pick = (np.abs(mids - t) <= window_s) & fits
+        if pick.sum() >= 2:
+            local[i] = np.median(per[pick])
+    if np.isnan(local).mean() > 0.5:  # the grid fits too little: read every gap
+        local = np.array([np.median(per[np.abs(mids - t) <= window_s]) for t in mids])
+    keep = ~np.isnan(local)  # a stretch with no gap on the grid (an ornament, a fermata) has no tempo
+    return mids[keep], 60.0 / (local[keep] * (p.beat / p.tatum))
 
 
 def _mean_in(times: np.ndarray, values: np.ndarray, span: tuple[float, float]) -> float:
@@ -93,14 +122,29 @@ def rhythm(a: Analysis) -> Finding:
     return Finding("rhythm", comment, [Reading("grid_deviation", dev_ms)], evidence)
 
 
+def _equal_runs(steps: np.ndarray) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of at least RUN_GAPS successive gaps of the same length on the grid."""
+    out, lo = [], 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or steps[i] != steps[lo]:
+            if i - lo >= RUN_GAPS:
+                out.append((lo, i))
+            lo = i
+    return out
+
+
 def note_values(a: Analysis) -> Finding:
     p = a.pulse
     if p is None:
         return too_few("note_values", "Too few notes in this part to judge the note values.")
     gaps = np.diff(p.onsets)
-    local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
-    lo, hi = EQUAL
-    runs = find_runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
+    # notes of the same written length on the pulse's grid: in a dotted or mixed rhythm only those are
+    # meant equal; where no such run exists (a limping run reads as long-short), gaps near the local median
+    runs = _equal_runs(p.steps)
+    if not runs:
+        local = np.array([np.median(gaps[max(0, i - 4) : i + 5]) for i in range(len(gaps))])
+        lo, hi = EQUAL
+        runs = find_runs((gaps >= lo * local) & (gaps <= hi * local), RUN_GAPS)
     if not runs:
         return too_few("note_values", "No run of equal notes in this part to compare.")
     cvs, spans = [], []
