@@ -116,10 +116,10 @@ class Stage1Model(nn.Module):
         device = self.audio_proj.weight.device
         audio = self.encode(chunks.to(device))  # (b, p, d)
         ids, mask = self.tok(captions, device)  # (b, t)
-        query_out = self.queries(audio)  # (b, q, h)
         losses: dict[str, torch.Tensor] = {}
         sim_a2t = None
         if self.cfg.contrastive or self.cfg.matching:
+            query_out = self.queries(audio)  # (b, q, h)
             audio_feat = F.normalize(self.audio_proj(query_out), dim=-1)  # (b, q, e)
             text_feat = F.normalize(self.text_proj(self.text_cls(ids, mask)), dim=-1)  # (b, e)
             losses["atc"], sim_a2t = self.contrastive(audio_feat, text_feat)
