@@ -1,4 +1,4 @@
-"""`llaqo train stage2|stage3`: train the coach on LLaQo's tables — one process, or many through
+"""`llaqo train stage1|stage2|stage3`: train the coach on LLaQo's tables — one process, or many through
 `accelerate launch -m llaqo train …`. Each stage's defaults are a shipped YAML; flags and key=value override."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import typer
 from llaqo.errors import error_boundary
 from llaqo.options import Mode
 
-app = typer.Typer(help="Train the coach (stage 2: general audio QA/captions; stage 3: LLaQo piano tuning).",
+app = typer.Typer(help="Train the coach (stage 1: Q-Former pre-training on captions; stage 2: general audio "
+                  "QA/captions; stage 3: LLaQo piano tuning).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich", context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -39,6 +40,10 @@ TrainModeOpt = Annotated[Optional[Mode], typer.Option("--mode", show_default=Fal
     "compat: the released path (one audio token); full: every query of every window reaches the LLM."))]
 SplitOpt = Annotated[Optional[str], _opt("--split", "NAME", "Rows of this split (default train).")]
 FormatOpt = Annotated[str, _opt("--format", "NAME", "Force a table layout instead of detecting it.")]
+Stage1Opt = Annotated[Optional[Path], _opt("--stage1", "DIR", "A `llaqo train stage1` output (OUT/stage1): its "
+                                          "Q-Former, queries and ln_audio replace those of --init.")]
+BertOpt = Annotated[Optional[Path], _opt("--bert", "DIR", "The BERT tokenizer folder (default: the one in --init; "
+                                         "needed when --init is a bare vit.pth).")]
 OverridesArg = Annotated[Optional[list[str]], typer.Argument(
     metavar="KEY=VALUE", show_default=False, help="Config overrides, e.g. optim.min_lr=1e-5 num_workers=4.")]
 
@@ -64,6 +69,7 @@ def _command(stage: str, summary: str):
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
         split: SplitOpt = None,
         fmt: FormatOpt = "auto",
+        stage1: Stage1Opt = None,
         overrides: OverridesArg = None,
     ) -> None:
         from llaqo.model.train.config import load_config
@@ -74,7 +80,7 @@ def _command(stage: str, summary: str):
                  "mode": mode.value if mode else None, "split": split, "lora.enabled": True if lora else None}
         with error_boundary():
             cfg = load_config(stage, config, {k: v for k, v in flags.items() if v is not None}, overrides)
-            bundle = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite))
+            bundle = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite, stage1=stage1))
             if bundle is not None:
                 print(bundle)
 
@@ -98,4 +104,51 @@ app.command("stage2")(_command("stage2", """Stage 2: general audio captioning / 
     [bold]Examples[/bold]
 
       llaqo train stage2 --init ckpts/ --data audiocaps.csv --audio-root /data/audiocaps --out runs/s2
+      llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --out runs/s2
     """))
+
+
+@app.command("stage1")
+def stage1_command(
+    init: Annotated[Path, _opt("--init", "PATH", "The audio encoder: AudioMAE's vit.pth, a released-layout folder "
+                                "or a bundle (these also give the Q-Former to start from).")],
+    data: DataOpt,
+    out: OutOpt,
+    bert: BertOpt = None,
+    audio_root: RootOpt = None,
+    config: ConfigOpt = None,
+    max_steps: MaxStepsOpt = None,
+    batch_size: Annotated[Optional[int], _opt("--batch-size", "N", "Captions per process and micro-batch: the "
+                                              "in-batch negatives (default 100).")] = None,
+    grad_accum: AccumOpt = None,
+    lr: LrOpt = None,
+    warmup: WarmupOpt = None,
+    save_every: SaveOpt = None,
+    eval_every: EvalOpt = None,
+    seed: SeedOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
+    split: SplitOpt = None,
+    fmt: FormatOpt = "auto",
+    overrides: OverridesArg = None,
+) -> None:
+    """Stage 1: pre-train the Q-Former on audio-caption pairs (frozen encoder, no LLM).
+
+    Contrastive (ATC) + matching (ATM) + caption generation (ATG) losses, summed; OUT/stage1 starts stage 2.
+
+    [bold]Examples[/bold]
+
+      llaqo train stage1 --init ckpts/vit.pth --bert ckpts/bert-base-uncased --data caps.csv --out runs/s1
+      llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --audio-root /data --out runs/s2
+    """
+    from llaqo.model.train.config import load_config
+    from llaqo.model.train.runner import Run, train
+
+    flags = {"max_steps": max_steps, "batch_size": batch_size, "grad_accum": grad_accum, "optim.lr": lr,
+             "optim.warmup_steps": warmup, "save_every": save_every, "eval_every": eval_every, "seed": seed,
+             "split": split}
+    with error_boundary():
+        cfg = load_config("stage1", config, {k: v for k, v in flags.items() if v is not None}, overrides)
+        output = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite, bert=bert))
+        if output is not None:
+            print(output)

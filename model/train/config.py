@@ -104,6 +104,8 @@ class TrainConfig:
             problems.append("optim: lr must be > 0, min_lr >= 0, warmup_steps >= 0")
         if self.eval_every < 0:
             problems.append("eval_every must be >= 0")
+        if self.stage1.embed_dim < 1 or not 0 < self.stage1.temperature <= 0.5 or self.stage1.max_text_tokens < 2:
+            problems.append("stage1: embed_dim must be >= 1, temperature in (0, 0.5], max_text_tokens >= 2")
         if problems:
             raise ConfigError("; ".join(problems))
         return self

@@ -1,5 +1,5 @@
-"""The training runner for stages 2 and 3 (and stage 1's loop): one process on a CPU, one GPU, or many
-processes through `accelerate launch` (DDP; FSDP with the shipped config).
+"""The training runner for stages 1, 2 and 3 (stage 1: model/train/stage1.py, no LLM): one process on a CPU,
+one GPU, or many processes through `accelerate launch` (DDP; FSDP with the shipped config).
 
 Exact resume: the sample order is a function of (seed, position) (batch.Order), dropout draws come
 from the torch RNG that every checkpoint saves per process, and AdamW / LambdaLR / GradScaler states are
@@ -30,6 +30,11 @@ _IDENTITY = ("stage", "mode", "batch_size", "grad_accum", "seed", "lora", "freez
              "max_answer_tokens")
 
 
+def _identity_keys(cfg: TrainConfig) -> tuple[str, ...]:
+    """Stage 1 also pins its objectives and their sizes (stage 2/3 checkpoints do not record them)."""
+    return _IDENTITY + (("stage1",) if cfg.stage == "stage1" else ())
+
+
 @dataclass
 class Run:
     init: Path
@@ -41,9 +46,12 @@ class Run:
     resume: bool = False
     overwrite: bool = False
     log: Callable[[str], None] = field(default=lambda s: print(s, file=sys.stderr))
+    bert: Path | None = None  # stage 1: the BERT tokenizer folder (default: the one --init holds)
+    stage1: Path | None = None  # stage 2/3: a stage-1 output whose aligner.* / ln_audio.* replace --init's
 
     def resolved(self) -> dict:
-        return {"run": {"init": str(self.init), "data": [str(p) for p in self.data],
+        return {"run": {"init": str(self.init), "bert": str(self.bert) if self.bert else None,
+                        "stage1": str(self.stage1) if self.stage1 else None, "data": [str(p) for p in self.data],
                         "audio_root": str(self.audio_root) if self.audio_root else None, "format": self.fmt},
                 "train": dump(self.cfg)}
 
@@ -83,7 +91,7 @@ def train(run: Run) -> Path | None:
                             f"check --audio-root {run.audio_root}" if run.audio_root else "pass --audio-root")
     evals = _eval_set(run, data.audio_bytes) if cfg.eval_every else []
 
-    model, llm_dir, bert_dir = build_model(run.init, cfg, accelerator.device)
+    model, llm_dir, bert_dir = build_model(run.init, cfg, accelerator.device, run.bert, run.stage1)
     trainable = set_trainable(model, cfg.freeze_encoder)
     n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"{world} process(es) on {accelerator.device}; {n_trainable:,} "
@@ -125,7 +133,8 @@ def train(run: Run) -> Path | None:
                 rate = per_step / max(time.perf_counter() - t0, 1e-9)
                 if step % cfg.log_every == 0 or step == cfg.max_steps:
                     metrics.write({"step": step, "loss": loss, "lr": _lr_used(scheduler, step), "next_lr": lr,
-                                   "samples_per_s": round(rate, 3), "epoch": position / order.total})
+                                   "samples_per_s": round(rate, 3), "epoch": position / order.total,
+                                   **getattr(model, "last", {})})
                 progress.update(step, loss, lr, rate)
                 if evals and step % cfg.eval_every == 0:
                     for split, value in _evaluate(wrapped, evals, data.audio_bytes, cfg, accelerator).items():
@@ -144,8 +153,13 @@ def train(run: Run) -> Path | None:
     if step != saved_at:
         save(run, accelerator, model, optimizer, scheduler, step, position)
     accelerator.wait_for_everyone()
-    bundle_dir = Path(run.out) / "bundle"
-    if main:
+    bundle_dir = Path(run.out) / ("stage1" if cfg.stage == "stage1" else "bundle")
+    if main and cfg.stage == "stage1":
+        from llaqo.model.train.stage1 import write_output
+
+        write_output(model, run.out, f"llaqo train stage1 step {step} from {run.init}")
+        log(f"stage-1 output written to {bundle_dir} (start stage 2 with --stage1 {bundle_dir})")
+    elif main:
         write_final_bundle(run, model, llm_dir, bert_dir, step)
         log(f"bundle written to {bundle_dir}")
     accelerator.wait_for_everyone()
@@ -153,17 +167,25 @@ def train(run: Run) -> Path | None:
     return bundle_dir if main else None
 
 
-def build_model(init: Path, cfg: TrainConfig, device: torch.device):
-    """The coach built by `ask`'s own loader from --init, with LoRA adapters when asked."""
+def build_model(init: Path, cfg: TrainConfig, device: torch.device, bert: Path | None = None,
+                stage1: Path | None = None):
+    """The coach built by `ask`'s own loader from --init, with LoRA adapters when asked (stage 1: the
+    Q-Former pre-training model, no LLM). → (model, LLM folder or None, BERT folder)."""
     from llaqo.model.coach.build import DTYPES, Placement, load_coach
     from llaqo.model.train.init import init_parts
+    from llaqo.model.train.stage1 import build_stage1, load_handoff
 
+    if cfg.stage == "stage1":
+        model, bert_dir = build_stage1(init, bert, cfg.stage1, device)
+        return model, None, bert_dir
     llm_dir, bert_dir = init_parts(init)
     dtype = cfg.llm_dtype if cfg.llm_dtype != "auto" else ("bf16" if device.type == "cuda" else "fp32")
     model = load_coach(init, Placement(device, DTYPES[dtype]), mode=cfg.mode)
     model.max_question_tokens, model.max_answer_tokens = cfg.max_question_tokens, cfg.max_answer_tokens
     model.question_tok.max_tokens = cfg.max_question_tokens
     model.llm.config.use_cache = False
+    if stage1 is not None:
+        load_handoff(model, stage1)
     if cfg.lora.enabled:
         from peft import LoraConfig, get_peft_model
 
@@ -269,7 +291,7 @@ def save(run: Run, accelerator, model, optimizer, scheduler, step: int, position
         checkpoint.write_main(tmp, trainable_weights(model), optimizer.state_dict(), scheduler.state_dict(), scaler)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        identity = {k: dump(run.cfg)[k] for k in _IDENTITY}
+        identity = {k: dump(run.cfg)[k] for k in _identity_keys(run.cfg)}
         checkpoint.commit(run.out, tmp, step, {"step": step, "position": position, "world": accelerator.num_processes,
                                                "identity": identity, "max_steps": run.cfg.max_steps},
                           run.cfg.keep_checkpoints)
@@ -277,8 +299,9 @@ def save(run: Run, accelerator, model, optimizer, scheduler, step: int, position
 
 
 def _check_identity(state: dict, run: Run, folder: Path) -> None:
-    saved, now = state.get("identity", {}), {k: dump(run.cfg)[k] for k in _IDENTITY}
-    diff = [f"{k} {saved.get(k)!r} → {now[k]!r}" for k in _IDENTITY if saved.get(k) != now[k]]
+    keys = _identity_keys(run.cfg)
+    saved, now = state.get("identity", {}), {k: dump(run.cfg)[k] for k in keys}
+    diff = [f"{k} {saved.get(k)!r} → {now[k]!r}" for k in keys if saved.get(k) != now[k]]
     if diff:
         raise CheckpointError(f"{folder}: does not match this run ({'; '.join(diff)})",
                               "resume with the settings it was trained with")

@@ -32,7 +32,7 @@ def one_error_line(result) -> str:
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
-@pytest.mark.parametrize("stage", ["stage3", "stage2"])
+@pytest.mark.parametrize("stage", ["stage3", "stage2", "stage1"])
 def test_help(stage, flag):
     result = runner.invoke(app, ["train", stage, flag], env={"COLUMNS": "120"})
     assert result.exit_code == 0
@@ -45,7 +45,7 @@ def test_train_help_lists_the_stages():
     assert result.exit_code == 0 and "stage3" in result.output and "stage2" in result.output
 
 
-@pytest.mark.parametrize("stage", train_config.STAGES[1:])
+@pytest.mark.parametrize("stage", train_config.STAGES)
 def test_shipped_stage_yaml_loads(stage):
     cfg = load_config(stage)
     assert cfg.stage == stage and cfg.optim.warmup_lr == 1e-6 and cfg.optim.weight_decay == 0.05
