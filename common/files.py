@@ -87,7 +87,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
         _keep_mode(path, tmp)
         os.replace(tmp, path)
         tmp = None
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except OSError as e:
         raise OutputError(f"{shown(path)}: cannot write ({_why(e)}); any previous file there is unchanged") from None
     finally:
@@ -123,7 +123,8 @@ def _keep_mode(path: Path, tmp: str) -> None:
     os.chmod(tmp, mode)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename inside `folder` durable (best effort: not every system can fsync a folder)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

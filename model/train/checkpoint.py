@@ -26,6 +26,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from llaqo.common.errors import CheckpointError
+from llaqo.common.files import fsync_folder
 
 FORMAT = "llaqo-train-checkpoint"
 _STEP = re.compile(r"^step-(\d+)$")
@@ -77,7 +78,7 @@ def commit(out: Path, tmp: Path, step: int, state: dict, keep: int) -> Path:
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _fsync_dir(final.parent)
+    fsync_folder(final.parent)
     steps = sorted((int(m.group(1)), p) for p in final.parent.glob("step-*") if (m := _STEP.match(p.name)))
     for _, old in steps[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
@@ -138,14 +139,3 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
