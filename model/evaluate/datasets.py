@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llaqo.common.music import TECHNIQUE_CLASSES
+from llaqo.model.audio.remap import AudioResolver
 from llaqo.model.evaluate.errors import DatasetError
 from llaqo.rubric.parse import parse_technique
 from llaqo.rubric.schema import Question, load_rubric
@@ -203,11 +204,12 @@ def load_metadata_csv(task: str, data: Path, audio_root: Path | None, split: str
                            f"expected the columns {', '.join(CSV_LAYOUTS[task])}")
     rows = df[df["split"].astype(str) == split]
     items, missing, examples = [], 0, []
+    resolve = AudioResolver(audio_root, path.parent.name)
     for _, row in rows.iterrows():
         item = _difficulty_item(row) if task == "cipi" else _technique_item(row)
         if item is None:
             continue
-        audio = resolve_audio(str(row["audio_path"]), audio_root)
+        audio = resolve(str(row["audio_path"]))
         if audio is None:
             missing += 1
             if len(examples) < 3:
@@ -250,15 +252,3 @@ def technique_labels(row) -> tuple[str, ...]:
     return tuple(n for n in dict.fromkeys(ordered) if parse_technique(n) is not None)
 
 
-def resolve_audio(original: str, audio_root: Path | None) -> Path | None:
-    """The reference's metadata holds its authors' absolute paths: look for the longest tail of the path
-    under `audio_root` (…/difficulty_cipi/x.wav, then x.wav); without a root, the path as written."""
-    path = Path(original)
-    if audio_root is None:
-        return path if path.is_file() else None
-    parts = path.parts[1:] if path.is_absolute() else path.parts
-    for start in range(len(parts)):
-        candidate = audio_root.joinpath(*parts[start:])
-        if candidate.is_file():
-            return candidate
-    return None

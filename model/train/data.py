@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
 from llaqo.common.errors import ConfigError
 from llaqo.common.yamlfile import parse_yaml, read_yaml_text
+from llaqo.model.audio.remap import AudioResolver
 from llaqo.model.train import neuropiano
 from llaqo.model.train.layouts import Layout, detect
 
@@ -196,34 +197,6 @@ def _rows(rows: list[dict], layout: Layout, name: str, path: Path, spec: Spec, s
         examples.append(Example(name, str(audio), question, answer))
     report.kept = len(examples)
     return examples, report
-
-
-class AudioResolver:
-    """Finds a table's audio under `root`: the path itself, else its last k path components under `root`
-    (longest first), else those under `root/<dataset>`. The k that worked last is tried first."""
-
-    def __init__(self, root: Path, dataset: str):
-        self.root, self.dataset = Path(root), dataset
-        self.last: tuple[int, int] | None = None
-
-    def __call__(self, raw: str) -> Path | None:
-        raw = raw.strip().replace("\\", "/")
-        parts = [p for p in PurePosixPath(raw).parts if p not in ("/", "")]
-        if not parts:
-            return None
-        if PurePosixPath(raw).is_absolute() and Path(raw).is_file():
-            return Path(raw)
-        bases = (self.root, self.root / self.dataset)
-        order = [(b, k) for b in range(2) for k in range(len(parts), 0, -1)]
-        if self.last in order:
-            order.remove(self.last)
-            order.insert(0, self.last)
-        for b, k in order:
-            candidate = bases[b].joinpath(*parts[-k:])
-            if candidate.is_file():
-                self.last = (b, k)
-                return candidate
-        return None
 
 
 def _neuropiano(path: Path, spec: Spec, splits: set[str] | None, seed: int,

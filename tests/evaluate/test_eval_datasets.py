@@ -6,7 +6,12 @@ import csv
 
 import pytest
 
-from llaqo.model.evaluate.datasets import VERBAL_GENERATION, load_items, resolve_audio
+from llaqo.model.audio.remap import AudioResolver
+from llaqo.model.evaluate.datasets import VERBAL_GENERATION, load_items
+
+
+def resolve_audio(raw: str, root):
+    return AudioResolver(root)(raw)
 from llaqo.model.evaluate.errors import DatasetError
 from llaqo.rubric.schema import load_rubric
 from tests.fixtures.neuropiano import QUESTIONS
