@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from llaqo.errors import error_boundary
-from llaqo.options import Mode
+from llaqo.model.options import TrainFlags
+from llaqo.options import Group, Mode, uses
 
 app = typer.Typer(help="Train the coach (stage 1: Q-Former pre-training on captions; stage 2: general audio "
                   "QA/captions; stage 3: LLaQo piano tuning).",
@@ -29,7 +30,8 @@ RootOpt = Annotated[Optional[Path], _opt("--audio-root", "DIR", "Where the audio
 OutOpt = Annotated[Path, _opt("--out", "DIR", "The run folder (config, metrics, checkpoints, bundle).")]
 ConfigOpt = Annotated[Optional[Path], _opt("--config", "FILE", "A YAML overriding the stage's defaults.")]
 MaxStepsOpt = Annotated[Optional[int], _opt("--max-steps", "N", "Optimiser steps in all.")]
-BatchOpt = Annotated[Optional[int], _opt("--batch-size", "N", "Examples per process and micro-batch (default 4).")]
+BatchOpt = Annotated[Optional[int], _opt("--batch-size", "N", "Examples per process and micro-batch (default: the "
+                                         "stage's YAML: 4; stage 1: 100, its in-batch negatives).")]
 AccumOpt = Annotated[Optional[int], _opt("--grad-accum", "N", "Micro-batches per optimiser step.")]
 LrOpt = Annotated[Optional[float], _opt("--lr", "X", "Peak learning rate (default 1e-4).")]
 WarmupOpt = Annotated[Optional[int], _opt("--warmup", "N", "Warm-up steps.")]
@@ -48,41 +50,43 @@ OverridesArg = Annotated[Optional[list[str]], typer.Argument(
     metavar="KEY=VALUE", show_default=False, help="Config overrides, e.g. optim.min_lr=1e-5 num_workers=4.")]
 
 
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")]
+RUN = Group(TrainFlags, {"audio_root": RootOpt, "config": ConfigOpt, "max_steps": MaxStepsOpt, "batch_size": BatchOpt,
+                         "grad_accum": AccumOpt, "lr": LrOpt, "warmup": WarmupOpt, "save_every": SaveOpt,
+                         "eval_every": EvalOpt, "seed": SeedOpt, "split": SplitOpt, "fmt": FormatOpt,
+                         "resume": ResumeOpt, "overwrite": OverwriteOpt})
+
+
+def _train(stage: str, init: Path, data: list[Path], out: Path, run: TrainFlags, overrides: list[str] | None,
+           extra: dict | None = None, **kwargs) -> None:
+    """The one core call of every stage: the resolved config, then the runner."""
+    from llaqo.model.train.config import load_config
+    from llaqo.model.train.runner import Run, train
+
+    with error_boundary():
+        cfg = load_config(stage, run.config, run.config_overrides() | (extra or {}), overrides)
+        output = train(Run(init, list(data), run.audio_root, out, cfg, run.fmt, run.resume, run.overwrite, **kwargs))
+        if output is not None:
+            print(output)
+
+
 def _command(stage: str, summary: str):
+    @uses(run=RUN)
     def command(
         init: InitOpt,
         data: DataOpt,
         out: OutOpt,
-        audio_root: RootOpt = None,
-        config: ConfigOpt = None,
-        max_steps: MaxStepsOpt = None,
-        batch_size: BatchOpt = None,
-        grad_accum: AccumOpt = None,
-        lr: LrOpt = None,
-        warmup: WarmupOpt = None,
-        save_every: SaveOpt = None,
-        eval_every: EvalOpt = None,
-        seed: SeedOpt = None,
         mode: TrainModeOpt = None,
         lora: Annotated[bool, typer.Option("--lora", help="Add LoRA adapters to the frozen LLM.")] = False,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
-        overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
-        split: SplitOpt = None,
-        fmt: FormatOpt = "auto",
         stage1: Stage1Opt = None,
         overrides: OverridesArg = None,
+        *,
+        run: TrainFlags,
     ) -> None:
-        from llaqo.model.train.config import load_config
-        from llaqo.model.train.runner import Run, train
-
-        flags = {"max_steps": max_steps, "batch_size": batch_size, "grad_accum": grad_accum, "optim.lr": lr,
-                 "optim.warmup_steps": warmup, "save_every": save_every, "eval_every": eval_every, "seed": seed,
-                 "mode": mode.value if mode else None, "split": split, "lora.enabled": True if lora else None}
-        with error_boundary():
-            cfg = load_config(stage, config, {k: v for k, v in flags.items() if v is not None}, overrides)
-            bundle = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite, stage1=stage1))
-            if bundle is not None:
-                print(bundle)
+        extra = {"mode": mode.value if mode else None, "lora.enabled": True if lora else None}
+        _train(stage, init, data, out, run, overrides, {k: v for k, v in extra.items() if v is not None},
+               stage1=stage1)
 
     command.__doc__ = summary
     return command
@@ -109,28 +113,16 @@ app.command("stage2")(_command("stage2", """Stage 2: general audio captioning / 
 
 
 @app.command("stage1")
+@uses(run=RUN)
 def stage1_command(
     init: Annotated[Path, _opt("--init", "PATH", "The audio encoder: AudioMAE's vit.pth, a released-layout folder "
                                 "or a bundle (these also give the Q-Former to start from).")],
     data: DataOpt,
     out: OutOpt,
     bert: BertOpt = None,
-    audio_root: RootOpt = None,
-    config: ConfigOpt = None,
-    max_steps: MaxStepsOpt = None,
-    batch_size: Annotated[Optional[int], _opt("--batch-size", "N", "Captions per process and micro-batch: the "
-                                              "in-batch negatives (default 100).")] = None,
-    grad_accum: AccumOpt = None,
-    lr: LrOpt = None,
-    warmup: WarmupOpt = None,
-    save_every: SaveOpt = None,
-    eval_every: EvalOpt = None,
-    seed: SeedOpt = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a run already in --out.")] = False,
-    split: SplitOpt = None,
-    fmt: FormatOpt = "auto",
     overrides: OverridesArg = None,
+    *,
+    run: TrainFlags,
 ) -> None:
     """Stage 1: pre-train the Q-Former on audio-caption pairs (frozen encoder, no LLM).
 
@@ -141,14 +133,4 @@ def stage1_command(
       llaqo train stage1 --init ckpts/vit.pth --bert ckpts/bert-base-uncased --data caps.csv --out runs/s1
       llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --audio-root /data --out runs/s2
     """
-    from llaqo.model.train.config import load_config
-    from llaqo.model.train.runner import Run, train
-
-    flags = {"max_steps": max_steps, "batch_size": batch_size, "grad_accum": grad_accum, "optim.lr": lr,
-             "optim.warmup_steps": warmup, "save_every": save_every, "eval_every": eval_every, "seed": seed,
-             "split": split}
-    with error_boundary():
-        cfg = load_config("stage1", config, {k: v for k, v in flags.items() if v is not None}, overrides)
-        output = train(Run(init, list(data), audio_root, out, cfg, fmt, resume, overwrite, bert=bert))
-        if output is not None:
-            print(output)
+    _train("stage1", init, data, out, run, overrides, bert=bert)

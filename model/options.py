@@ -53,3 +53,30 @@ class OutputOptions:
     explain: bool = False
     midi: Path | None = None  # the listening engine's transcription as MIDI (one take)
     notes: Path | None = None  # ... and as CSV
+
+
+@dataclass(frozen=True)
+class TrainFlags:
+    """What the command line sets for a training run, over the stage's YAML (None keeps the YAML's value)."""
+
+    audio_root: Path | None = None  # where the tables' audio is (their paths are remapped)
+    config: Path | None = None  # a YAML over the stage's defaults
+    max_steps: int | None = None
+    batch_size: int | None = None
+    grad_accum: int | None = None
+    lr: float | None = None
+    warmup: int | None = None
+    save_every: int | None = None
+    eval_every: int | None = None
+    seed: int | None = None
+    split: str | None = None
+    fmt: str = "auto"  # a table layout, or auto (detected from the columns)
+    resume: bool = False
+    overwrite: bool = False
+
+    def config_overrides(self) -> dict[str, object]:
+        """The flags given, as the training config's dotted keys."""
+        keys = {"max_steps": "max_steps", "batch_size": "batch_size", "grad_accum": "grad_accum", "lr": "optim.lr",
+                "warmup": "optim.warmup_steps", "save_every": "save_every", "eval_every": "eval_every",
+                "seed": "seed", "split": "split"}
+        return {key: getattr(self, name) for name, key in keys.items() if getattr(self, name) is not None}
