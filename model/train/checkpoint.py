@@ -139,3 +139,11 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def check_weights(expected: dict, weights: dict, where: str) -> None:
+    """`weights` fit `expected` (our names → tensors): every key there, none extra, every shape equal —
+    or one CheckpointError, `where` first, with the counts and an example key."""
+    missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    bad = [k for k in expected if k in weights and weights[k].shape != expected[k].shape]
+    if missing or extra or bad:
+        raise CheckpointError(f"{where} (missing {len(missing)}, unexpected {len(extra)}, wrong shape {len(bad)}; "
+                              f"e.g. {(missing + extra + bad)[0]})")

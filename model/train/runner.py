@@ -309,12 +309,7 @@ def _check_identity(state: dict, run: Run, folder: Path) -> None:
 
 def _restore(folder: Path, model, optimizer, scheduler, accelerator, rank: int) -> None:
     weights = checkpoint.read_weights(folder)
-    expected = trainable_weights(model)
-    missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
-    bad = [k for k in expected if k in weights and weights[k].shape != expected[k].shape]
-    if missing or extra or bad:
-        raise CheckpointError(f"{folder}: does not fit the model (missing {len(missing)}, unexpected {len(extra)}, "
-                              f"wrong shape {len(bad)}; e.g. {(missing + extra + bad)[0]})")
+    checkpoint.check_weights(trainable_weights(model), weights, f"{folder}: does not fit the model")
     model.load_state_dict(weights, strict=False)
     try:
         optimizer.load_state_dict(checkpoint.read_pt(folder / "optimizer.pt"))

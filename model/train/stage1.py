@@ -34,6 +34,7 @@ from llaqo.common.errors import CheckpointError, TrainingError
 from llaqo.model.coach.aligner import Aligner
 from llaqo.model.coach.config import AlignerConfig, EncoderConfig
 from llaqo.model.coach.encoder import AudioEncoder
+from llaqo.model.train.checkpoint import check_weights
 from llaqo.model.train.config import Stage1Config
 
 OUTPUT = "stage1"  # OUT/stage1/{weights.safetensors, stage1.json, bert/}
@@ -303,10 +304,6 @@ def load_handoff(model: nn.Module, folder: Path) -> int:
                               "point --stage1 at OUT/stage1 of a finished stage-1 run")
     weights = {k: v for k, v in load_file(str(path)).items() if k.startswith(HANDOFF)}
     own = {k: v for k, v in model.state_dict().items() if k.startswith(HANDOFF)}
-    missing, extra = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
-    bad = [k for k in own if k in weights and weights[k].shape != own[k].shape]
-    if missing or extra or bad:
-        raise CheckpointError(f"--stage1 {folder}: does not fit the coach of --init (missing {len(missing)}, "
-                              f"unexpected {len(extra)}, wrong shape {len(bad)}; e.g. {(missing + extra + bad)[0]})")
+    check_weights(own, weights, f"--stage1 {folder}: does not fit the coach of --init")
     model.load_state_dict(weights, strict=False)
     return len(weights)
