@@ -218,8 +218,8 @@ def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[
 def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float]]:
     """5 wrong + 5 missing + 5 extra notes injected into each piece's first 15 s, against its score
     (<piece>.score.mid): precision and recall of what `--reference` reports, and how many errors it
-    reports on the correct take; from the true notes (both halves) and through the transcriber (held out)."""
-    from llaqo.model.listen.judge.align import ScoreFollower
+    reports on the correct take; from the true notes (both halves) and through the transcriber (both halves)."""
+    from llaqo.model.listen.judge.follower import ScoreFollower
 
     engine = ListenEngine(transcriber=transcriber) if transcriber else None
     tally: dict[tuple[str, str], list[int]] = {}
@@ -228,17 +228,17 @@ def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[s
         notes = np.asarray(r.notes)
         notes, pedal = notes[notes[:, 0] < FLAW_SECONDS], [p for p in r.pedal if p[0] < FLAW_SECONDS + 1]
         wrong, truth = C.inject_score_errors(notes, np.random.default_rng(11))
-        takes = [("true notes", C.as_transcription(notes, pedal), C.as_transcription(wrong, pedal))]
-        if engine is not None and r.split == "held_out":
-            takes.append((transcriber, _heard(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont),
-                          _heard(engine, folder, f"{r.piece}__score_errors", wrong, pedal, r.soundfont)))
+        takes = [("true notes", (C.as_transcription(notes, pedal), None), (C.as_transcription(wrong, pedal), None))]
+        if engine is not None:
+            takes.append((transcriber, _heard_with_keys(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont),
+                          _heard_with_keys(engine, folder, f"{r.piece}__score_errors", wrong, pedal, r.soundfont)))
         for source, clean, flawed in takes:
             t = tally.setdefault((source, r.split), [0, 0, 0, 0, 0])  # reported, true, hits, clean errors, takes
-            rep, tru, hit = C.error_hits(C.reported_errors(follower, flawed), truth)
+            rep, tru, hit = C.error_hits(C.reported_errors(follower, *flawed), truth)
             t[0] += rep
             t[1] += tru
             t[2] += hit
-            t[3] += len(C.reported_errors(follower, clean))
+            t[3] += len(C.reported_errors(follower, *clean))
             t[4] += 1
     lines = ["| judged from | half | precision | recall | errors reported on a correct take (mean) | takes |",
              "|---|---|---|---|---|---|"]
@@ -251,6 +251,17 @@ def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[s
         lines.append(f"| {source} | {half.replace('_', ' ')} | {p:.2f} ({hit}/{rep}) | {rc:.2f} ({hit}/{tru}) | "
                      f"{clean_errors / n:.1f} | {n} |")
     return lines, figures
+
+
+def _heard_with_keys(engine: ListenEngine, folder: Path, stem: str, notes, pedal, font: str):
+    """(transcription, the audio's KeyRises): what the score follower gets from `assess`."""
+    import soundfile as sf
+
+    from llaqo.model.listen.judge.keys import KeyRises
+
+    tr = _heard(engine, folder, stem, notes, pedal, font)
+    samples, rate = sf.read(folder / "flaws" / f"{stem}__{font}.wav", dtype="float32", always_2d=True)
+    return tr, KeyRises.from_audio(samples.T, rate)
 
 
 def _heard(engine: ListenEngine, folder: Path, stem: str, notes, pedal, font: str) -> Transcription:

@@ -190,12 +190,13 @@ def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
     return out[np.argsort(out[:, 0], kind="stable")], truth
 
 
-def reported_errors(follower, tr: Transcription) -> list[tuple[str, float, int]]:
-    """What the score follower reports for a take: (type, time s, pitch played or expected)."""
+def reported_errors(follower, tr: Transcription, keys=None) -> list[tuple[str, float, int]]:
+    """What the score follower reports for a take (type, time s, pitch played or expected); `keys`:
+    the take's audio (KeyRises) when it was heard through a transcriber, as `assess` gives it."""
     from llaqo.model.listen.judge.analysis import Analysis
 
     a = Analysis(tr)
-    c = follower._compare(a)
+    c = follower.comparison(a, keys)
     n = a.notes
     return ([("wrong", float(n.onset[k]), int(n.pitch[k])) for k, _ in c.wrong]
             + [("extra", float(n.onset[k]), int(n.pitch[k])) for k in c.extra]

@@ -55,6 +55,8 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     check_outputs([output.json_out, output.markdown, output.html, output.midi, output.notes], inputs)
     the_rubric = load_rubric(rubric)
     the_engine = build_engine(engine)
+    if the_engine.score_errors() is not None:  # an engine that compares a reference score
+        the_rubric = the_rubric.with_accuracy()
     reports, failures = _assess_all(files, the_rubric, the_engine)
     _emit(reports, failures, output)
     _export(reports, output)

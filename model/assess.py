@@ -76,6 +76,7 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
         engine=engine.name, engine_reason=engine.reason, rubric=rubric.name, segments=segments,
         model=described.get("model"), device=described.get("device"),
         elapsed_s=round(time.perf_counter() - started, 3), notes=[_heard_summary(segments, notes, engine)] + notes,
+        score_errors=engine.score_errors(),
     )
 
 

@@ -32,3 +32,7 @@ class Engine(Protocol):
     def heard_part(self) -> dict | None:
         """What the engine heard in the segment it last answered, as plain data for the JSON (the
         listening engine: notes, pedal, tempo and loudness curves); None for an engine that hears no notes."""
+
+    def score_errors(self) -> list[dict] | None:
+        """The take's wrong, missing and extra notes against a reference score, in time order (the
+        report's `score_errors`); None when the engine compares no score."""

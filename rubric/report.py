@@ -95,6 +95,8 @@ class Report:
     device: str | None = None
     elapsed_s: float | None = None
     notes: list[str] = field(default_factory=list)  # e.g. what part of the audio the model heard
+    # with a reference score: [{type: wrong|missing|extra, time_s, bar, beat, pitch_expected, pitch_played, hand}]
+    score_errors: list[dict] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,7 +10,7 @@ docs/rubrics.md and at the top of rubrics/full.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -99,6 +99,22 @@ class Rubric:
 
     def question(self, question_id: str) -> Question:
         return next(q for q in self.questions if q.id == question_id)
+
+    def with_accuracy(self) -> Rubric:
+        """The rubric with an Accuracy row (wrong, missing and extra notes against a reference score)
+        before its overall questions, unless it asks about accuracy already."""
+        if "accuracy" in self.dimensions():
+            return self
+        first_overall = next((i for i, q in enumerate(self.questions) if q.dimension == "overall"), len(self.questions))
+        questions = self.questions[:first_overall] + (ACCURACY,) + self.questions[first_overall:]
+        return replace(self, questions=questions)
+
+
+# Asked only with a reference score, so only the listening engine answers it (the released model was
+# never trained on it): the share of the score's notes played wrong, left out or added, rated 1-6.
+ACCURACY = Question(id="accuracy.rating", dimension="accuracy", label="Accuracy", category="notes", kind="rating",
+                    scale=(1, 6), text="How accurately were the notes of the score played? on a scale of 1 to 6, "
+                                       "1 is the worst and 6 is the best.")
 
 
 def load_rubric(name_or_path: str | Path) -> Rubric:

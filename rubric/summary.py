@@ -166,6 +166,7 @@ def build_report_dict(report: Report) -> dict[str, Any]:
             for segment in report.segments
         ],
         "summary": summarize(report),
+        **({"score_errors": list(report.score_errors)} if report.score_errors is not None else {}),
     }
 
 

@@ -41,6 +41,9 @@ class CoachEngine:
     def heard_part(self) -> dict | None:
         return None  # the neural coach hears features, not notes
 
+    def score_errors(self) -> list[dict] | None:
+        return None  # compares no score
+
     def describe(self) -> dict[str, str]:
         return {"model": self.model_name, "device": self.device}
 

@@ -84,6 +84,9 @@ class Interrupting:
     def heard_part(self):
         return self.inner.heard_part()
 
+    def score_errors(self):
+        return self.inner.score_errors()
+
     def heard_note(self):
         return self.inner.heard_note()
 

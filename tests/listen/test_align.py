@@ -1,23 +1,29 @@
-"""--reference: scores from MIDI and MusicXML, and the alignment's wrong, missing and extra notes."""
+"""--reference: scores read (repeats, ties, grace notes, staves), the take aligned note by note, and only
+the errors the evidence holds claimed."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from llaqo.common.errors import ConfigError
-from llaqo.model.listen.judge.align import ScoreFollower
 from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.follower import ScoreFollower
 from llaqo.model.listen.judge.measures import timing
 from llaqo.model.listen.judge.score import load_score
+from llaqo.model.listen.notes import Note as Heard
+from llaqo.model.listen.notes import Transcription
 from llaqo.model.testing import performances as P
-from llaqo.model.testing.piano import write_midi
+from llaqo.model.testing.piano import Note, write_midi
 from tests.listen.test_measures import as_heard
 
-MUSICXML = """<?xml version="1.0" encoding="UTF-8"?>
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <score-partwise version="3.1"><part-list><score-part id="P1"><part-name>Piano</part-name></score-part></part-list>
-<part id="P1">
+<part id="P1">"""
+MUSICXML = HEAD + """
  <measure number="1"><attributes><divisions>2</divisions><time><beats>3</beats><beat-type>4</beat-type></time></attributes>
   <note><pitch><step>C</step><octave>4</octave></pitch><duration>2</duration></note>
   <note><chord/><pitch><step>E</step><octave>4</octave></pitch><duration>2</duration></note>
@@ -29,24 +35,87 @@ MUSICXML = """<?xml version="1.0" encoding="UTF-8"?>
 </part></score-partwise>"""
 
 
-def test_musicxml_notes_with_bar_and_beat(tmp_path):
-    path = tmp_path / "s.musicxml"
-    path.write_text(MUSICXML)
-    notes = load_score(path)
-    assert [(n.pitch, n.beat, n.bar, n.beat_in_bar) for n in notes] == [
+def _bar(number: int, steps: str, extra: str = "") -> str:
+    """A 4/4 bar of quarter notes on `steps` (octave 4), upper staff, and a whole note C3 below."""
+    notes = "".join(f"<note><pitch><step>{s}</step><octave>4</octave></pitch><duration>1</duration>"
+                    f"<staff>1</staff></note>" for s in steps)
+    return (f'<measure number="{number}">{extra}{notes}<backup><duration>4</duration></backup>'
+            '<note><pitch><step>C</step><octave>3</octave></pitch><duration>4</duration><staff>2</staff></note>'
+            '</measure>')
+
+
+ATTRS = "<attributes><divisions>1</divisions><staves>2</staves><time><beats>4</beats><beat-type>4</beat-type></time></attributes>"
+REPEATED = (HEAD + _bar(1, "CDEF", ATTRS)
+            + _bar(2, "GABG").replace("</measure>", '<barline location="right"><repeat direction="backward"/>'
+                                                    "</barline></measure>")
+            + _bar(3, "EDCD") + "</part></score-partwise>")
+GRACE = (HEAD + '<measure number="1"><attributes><divisions>1</divisions></attributes>'
+         '<note><grace/><pitch><step>D</step><octave>5</octave></pitch></note>'
+         '<note><pitch><step>C</step><octave>5</octave></pitch><duration>4</duration></note></measure>'
+         "</part></score-partwise>")
+
+
+def _write(tmp_path, text, name="s.musicxml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_musicxml_notes_with_bar_and_beat_and_ties_merged(tmp_path):
+    score = load_score(_write(tmp_path, MUSICXML))
+    assert [(n.pitch, n.beat, n.bar, n.beat_in_bar) for n in score.as_written] == [
         (60, 0.0, 1, 1.0), (64, 0.0, 1, 1.0), (66, 2.0, 1, 3.0), (67, 3.0, 2, 1.0)]
 
 
+def test_repeats_are_played_out_with_their_printed_bar_numbers_and_staves_give_the_hand(tmp_path):
+    score = load_score(_write(tmp_path, REPEATED))
+    assert [n.bar for n in score.as_written if n.hand == "left"] == [1, 2, 3]
+    assert [n.bar for n in score.with_repeats if n.hand == "left"] == [1, 2, 1, 2, 3]
+    assert {n.hand for n in score.with_repeats if n.pitch > 60} == {"right"}
+    assert [name for name, _ in score.readings] == ["with repeats", "as written"]
+
+
+def test_grace_notes_are_kept_and_marked(tmp_path):
+    notes = load_score(_write(tmp_path, GRACE)).as_written
+    assert [(n.pitch, n.grace) for n in notes] == [(72, False), (74, True)]
+
+
 def test_midi_score_and_bad_files(tmp_path):
-    notes = load_score(write_midi(P.base(4.0), tmp_path / "s.mid", tempo_bpm=100))
+    notes = load_score(write_midi(P.base(4.0), tmp_path / "s.mid", tempo_bpm=100)).as_written
     assert notes[0].bar == 1 and notes[-1].bar == 2
     assert {n.where for n in notes if n.beat == 2.0} == {"bar 1 beat 3"}
     assert {n.where for n in notes if n.beat == 4.5} == {"bar 2 beat 1.5"}
     with pytest.raises(ConfigError):
         load_score(tmp_path / "missing.mid")
     (tmp_path / "s.txt").write_text("x")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="not a score format"):
         load_score(tmp_path / "s.txt")
+    with pytest.raises(ConfigError, match="cannot read the score"):
+        load_score(_write(tmp_path, "<score-partwise><part", "broken.musicxml"))
+
+
+def _played(score_path, beats_per_s: float = 2.0, skip_bars=(), bars_order=None):
+    """The score's notes played at a steady tempo, bar by bar in `bars_order` (default: as read)."""
+    notes = load_score(score_path).as_written
+    order = bars_order or sorted({n.bar for n in notes})
+    out, t0 = [], 0.0
+    for bar in order:
+        in_bar = [n for n in notes if n.bar == bar]
+        start = min(n.beat for n in in_bar)
+        for n in in_bar:
+            t = t0 + (n.beat - start) / beats_per_s
+            out.append(Note(n.pitch, t, t + 0.4, 70))
+        t0 += 4 / beats_per_s
+    return sorted(out, key=lambda n: (n.start, n.pitch))
+
+
+def test_a_take_that_plays_the_repeat_and_one_that_skips_it_are_both_correct(tmp_path):
+    path = _write(tmp_path, REPEATED)
+    follower = ScoreFollower.from_file(path)
+    for order in ([1, 2, 1, 2, 3], [1, 2, 3]):
+        c = follower.comparison(Analysis(as_heard(_played(path, bars_order=order))))
+        assert (c.wrong, c.extra, c.missing) == ([], [], []), order
+        assert len(c.matched) == 5 * len(order)
 
 
 def test_alignment_names_wrong_missing_and_extra_notes(tmp_path):
@@ -65,6 +134,20 @@ def test_alignment_names_wrong_missing_and_extra_notes(tmp_path):
     finding = follower.accuracy(a)
     assert "1 wrong, 1 missing, 1 extra" in finding.comment and "bar" in finding.comment
     assert "1 wrong" in follower.summary()
+    kinds = [(e["type"], e["pitch_expected"], e["pitch_played"]) for e in follower.errors]
+    assert sorted(kinds, key=str) == sorted([("wrong", score[20].pitch, score[20].pitch + 1),
+                                             ("missing", missing.pitch, None), ("extra", None, 30)], key=str)
+    assert all(e["bar"] is not None for e in follower.errors)
+    assert [e["time_s"] for e in follower.errors] == sorted(e["time_s"] for e in follower.errors)
+
+
+def test_one_wrong_note_in_a_chord_is_one_wrong_note_not_a_chord_missed(tmp_path):
+    chords = [Note(p + 12 * (i % 2), i * 0.6, i * 0.6 + 0.5, 70) for i in range(12) for p in (48, 55, 64, 67)]
+    follower = ScoreFollower.from_file(write_midi(chords, tmp_path / "s.mid"))
+    played = [replace(n, pitch=n.pitch + 1) if i == 4 * 5 + 2 else n for i, n in enumerate(chords)]
+    c = follower.comparison(Analysis(as_heard(played)))
+    assert [(s.pitch, s.bar) for _, s in c.wrong] == [(64 + 12, 2)]
+    assert (c.extra, c.missing) == ([], [])
 
 
 def test_late_notes_reported_against_the_score(tmp_path):
@@ -75,3 +158,73 @@ def test_late_notes_reported_against_the_score(tmp_path):
     finding = follower.rhythm(a, timing.rhythm(a))
     assert "late" in finding.comment and "bar 3 beat 3 (0:06" in finding.comment
     assert finding.readings[0].measure == "score_timing"
+
+
+def _transcribed(notes: list[Note], extra: list[Heard]) -> Transcription:
+    heard = [Heard(n.pitch, n.start, n.end, n.velocity) for n in notes] + extra
+    heard.sort(key=lambda n: (n.onset, n.pitch))
+    return Transcription(heard, 0.0, max(n.offset for n in heard), [], True)
+
+
+def test_a_transcribers_ghosts_and_overtones_are_not_claimed_as_extra_notes(tmp_path):
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    struck = score[24]
+    ghost = Heard(50, 3.33, 3.5, 8)  # far softer than anything played
+    overtone = Heard(struck.pitch + 12, struck.start + 0.01, struck.end, struck.velocity)
+    real = Heard(41, 7.7, 7.9, 70)
+    a = Analysis(_transcribed(score, [ghost, overtone, real]))
+    c = follower.comparison(a)
+    assert [int(p) for p in a.notes.pitch[c.extra]] == [41]
+    assert c.unsure == 2 and (c.wrong, c.missing) == ([], [])
+
+
+def test_notes_outside_the_played_stretch_are_not_claimed_missing(tmp_path):
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    middle = [n for n in score if 3.0 <= n.start < 9.0]  # the take starts and stops mid-score
+    c = follower.comparison(Analysis(as_heard(middle)))
+    assert (c.wrong, c.extra, c.missing) == ([], [], [])
+    assert len(c.matched) == len(middle)
+
+
+def test_the_audio_is_asked_about_a_struck_key(tmp_path):
+    from llaqo.model.listen.judge.keys import KeyRises
+    from llaqo.model.testing.piano import can_render, render
+
+    if not can_render():
+        pytest.skip("fluidsynth and a soundfont are needed to render test audio")
+    import soundfile as sf
+
+    wav = render([Note(60, 0.5, 1.5, 90), Note(67, 1.0, 1.5, 90)], tmp_path / "t.wav")
+    samples, rate = sf.read(wav, dtype="float32", always_2d=True)
+    keys = KeyRises.from_audio(samples.T, rate)
+    assert keys.rise(60, 0.5, 0.03) > 20 and keys.rise(67, 1.0, 0.03) > 20
+    assert keys.rise(60, 1.2, 0.03) < 8  # still sounding, not struck again
+    assert keys.rise(64, 0.5, 0.03) < keys.rise(60, 0.5, 0.03) - 10  # a key nobody struck
+    assert KeyRises(np.zeros((88, 10)), 0.0).rise(200, 0.05) == 0.0
+
+
+def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
+    from typer.testing import CliRunner
+
+    from llaqo.app import app
+    from llaqo.model.testing.piano import can_render, render
+
+    if not can_render():
+        pytest.skip("fluidsynth and a soundfont are needed to render test audio")
+    score = P.base(8.0)
+    reference = write_midi(score, tmp_path / "s.mid", tempo_bpm=100)
+    played = list(score)
+    played[12] = replace(played[12], pitch=played[12].pitch + 2)
+    take = render(played, tmp_path / "take.wav")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["assess", str(take), "--engine", "listen", "--reference", str(reference),
+                                      "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    wrong = [e for e in report["score_errors"] if e["type"] == "wrong"]
+    assert [(e["pitch_expected"], e["pitch_played"]) for e in wrong] == [(score[12].pitch, score[12].pitch + 2)]
+    assert abs(wrong[0]["time_s"] - score[12].start) < 0.1
+    assert (wrong[0]["bar"], wrong[0]["beat"]) == (1, 3.5)  # 1.5 s at 100 quarter notes a minute
+    assert any(a["dimension"] == "accuracy" for a in report["summary"]["answers"])

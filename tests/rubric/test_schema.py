@@ -218,3 +218,14 @@ def test_rubric_never_imports_torch_or_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_reference_adds_one_accuracy_row_before_the_overall_questions():
+    from llaqo.rubric.schema import load_rubric
+
+    full = load_rubric("full")
+    with_row = full.with_accuracy()
+    dims = [q.dimension for q in with_row.questions]
+    assert dims.count("accuracy") == 1 and dims.index("accuracy") < dims.index("overall")
+    assert len(with_row.questions) == len(full.questions) + 1
+    assert with_row.with_accuracy() == with_row

@@ -66,6 +66,9 @@ class Qwen2AudioEngine:
     def heard_part(self) -> dict | None:
         return None  # hears audio features, not notes
 
+    def score_errors(self) -> list[dict] | None:
+        return None  # compares no score
+
     def describe(self) -> dict[str, str]:
         return {"model": f"Qwen2-Audio ({self.source})", "device": str(self.device)}
 

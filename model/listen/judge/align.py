@@ -1,51 +1,58 @@
-"""Score-informed listening (`--reference`): align a segment's notes to the score, then name the wrong,
-missing and extra notes and the timing deviations, each with its bar/beat and its time in the take.
+"""Note-level alignment of a take's notes to a score: which score note each played note is, and the
+wrong, missing and extra notes left over.
 
-1. Both sides become onset groups (the score's notes sharing a beat; the performance's chords), each a
-   pitch-class vector. 2. Subsequence DTW (steps (1,1), (1,2), (2,1); cost 1 − cosine) finds where in
-   the score the segment lies. 3. Inside each matched pair of groups notes pair by pitch: a played note
-   left over beside a score note left over is a wrong note, a lone one is extra, a lone score note in
-   the aligned stretch is missing. 4. Matched notes give beat → time; a line fitted over ±4 beats is
-   the local tempo and each onset's distance from it its timing deviation.
+1. **Where in the score** (`locate`): both sides become onset groups (the score's notes sharing a beat;
+   the take's chords), compared by pitch class and key set; a subsequence DTW (steps (1,1), (1,2),
+   (2,1)) finds the stretch of the score the take plays.
+2. **When each beat was played** (`TimeMap`): the path's groups whose keys agree (cost < ANCHOR_COST) are
+   anchors (score beat, take time); the longest chain increasing in both is kept, so one mismatched
+   chord cannot bend the map; between anchors the map is linear.
+3. **Which note is which** (`match_notes`): per key, score notes and played notes are paired by
+   scipy's linear_sum_assignment on |predicted − played onset|, within a window. Done three times with
+   shrinking windows (1.0, 0.5, 0.3 s), the map refitted from the pairs each time.
+4. **Wrong notes**: a played note and a score note left over within WRONG_S and two semitones are one
+   wrong note; the rest are extra (played) and missing (in the score).
+
+The subsequence DTW is written here: the libraries llaqo uses offer full-sequence DTW only
+(parangonar's matchers assume the take covers the whole score; their note matchers measured worse
+on partial takes with errors: P 0.75 / R 0.72 against 0.98 / 0.98 here on the outside set's true notes).
 """
 
 from __future__ import annotations
 
-import weakref
+import bisect
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
-from llaqo.common.music import pitch_name
-from llaqo.common.times import clock
-from llaqo.model.listen.judge.analysis import Analysis
-from llaqo.model.listen.judge.measures.base import Finding, Reading
-from llaqo.model.listen.judge.score import ScoreNote, load_score
-from llaqo.rubric.report import Evidence
+from llaqo.model.listen.judge.score import ScoreNote
 
-TEMPO_WINDOW_BEATS = 4.0
-LATE_EARLY_S = 0.06  # a matched onset this far from the local tempo line is reported
-PAIR_S = 0.25  # an extra and a missing note this close (played vs due) are one note, see _pair_leftovers
+ANCHOR_COST = 0.2  # a path step this cheap (keys nearly the same) anchors the time map
+WINDOWS_S = (1.0, 0.5, 0.3)  # the matching rounds' windows around each predicted onset
+WRONG_S = 0.2  # a leftover played note and score note this close in time (and ≤ 2 semitones) are one wrong note
+WRONG_SEMITONES = 2
 
 
 @dataclass
 class Comparison:
-    """One segment against the score; times in take seconds."""
+    """One stretch of a take against the score; indices into the take's notes, times in take seconds."""
 
-    matched: list[tuple[int, ScoreNote]] = field(default_factory=list)  # (performance note index, score note)
+    matched: list[tuple[int, ScoreNote]] = field(default_factory=list)  # (played note, score note)
     wrong: list[tuple[int, ScoreNote]] = field(default_factory=list)  # played instead of the score note
     extra: list[int] = field(default_factory=list)
     missing: list[tuple[ScoreNote, float]] = field(default_factory=list)  # with the time it was due
     deviations: list[tuple[int, ScoreNote, float]] = field(default_factory=list)  # (note, score note, s)
     bars: tuple[int, int] = (0, 0)
+    cost: float = 0.0  # the located stretch's mean DTW cost: which reading of the score fits
+    unsure: int = 0  # disagreements the evidence did not hold (claims.py): not reported as errors
 
     @property
     def n_score(self) -> int:
         return len(self.matched) + len(self.wrong) + len(self.missing)
 
 
-def _groups(keys: np.ndarray, pitches: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+def onset_groups(keys: np.ndarray, pitches: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Indices per onset group (runs of equal, sorted keys), unit chroma (g, 12) and key sets (g, 128)."""
     _, starts = np.unique(keys, return_index=True)
     bounds = list(starts) + [len(keys)]
@@ -57,7 +64,7 @@ def _groups(keys: np.ndarray, pitches: np.ndarray) -> tuple[list[np.ndarray], np
     return groups, chroma / np.linalg.norm(chroma, axis=1, keepdims=True), keyset
 
 
-def _cost(a_chroma, a_keys, b_chroma, b_keys) -> np.ndarray:
+def group_cost(a_chroma, a_keys, b_chroma, b_keys) -> np.ndarray:
     """Half chroma distance (1 − cosine), half key-set distance (1 − Jaccard)."""
     both = a_keys @ b_keys.T
     union = a_keys.sum(1, keepdims=True) + b_keys.sum(1) - both
@@ -89,153 +96,115 @@ def subsequence_dtw(cost: np.ndarray) -> list[tuple[int, int]]:
     return path[::-1]
 
 
-def _pair_leftovers(out: Comparison, n) -> None:
-    """An extra note and a missing one of the same key close in time are one note the group-wise path
-    put in the neighbouring group (a chord played a little spread, a repeated chord): matched. Of
-    neighbouring keys (≤ 2 semitones), it is a wrong note. Nearest first, each note once."""
-    pairs = sorted(((abs(float(n.onset[k]) - due), abs(int(n.pitch[k]) - s.pitch), k, m)
-                    for k in out.extra for m, (s, due) in enumerate(out.missing)
-                    if abs(float(n.onset[k]) - due) <= PAIR_S and abs(int(n.pitch[k]) - s.pitch) <= 2),
-                   key=lambda x: (x[1], x[0]))
-    used_k, used_m = set(), set()
-    for _, dp, k, m in pairs:
-        if k in used_k or m in used_m:
-            continue
-        used_k.add(k)
-        used_m.add(m)
-        (out.matched if dp == 0 else out.wrong).append((k, out.missing[m][0]))
-    out.extra = [k for k in out.extra if k not in used_k]
-    out.missing = [x for m, x in enumerate(out.missing) if m not in used_m]
+def _increasing_chain(values: list[float]) -> list[int]:
+    """Indices of a longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    tails: list[float] = []
+    tail_index: list[int] = []
+    previous = [-1] * len(values)
+    for i, v in enumerate(values):
+        k = bisect.bisect_left(tails, v)
+        if k == len(tails):
+            tails.append(v)
+            tail_index.append(i)
+        else:
+            tails[k], tail_index[k] = v, i
+        previous[i] = tail_index[k - 1] if k > 0 else -1
+    chain, i = [], tail_index[-1] if tail_index else -1
+    while i >= 0:
+        chain.append(i)
+        i = previous[i]
+    return chain[::-1]
 
 
-class ScoreFollower:
-    """Holds the score; compares each segment's transcription with it and keeps the take's totals."""
+@dataclass
+class TimeMap:
+    """Score beat → take time: linear between anchors, extended at the ends by the outer slopes."""
 
-    def __init__(self, notes: list[ScoreNote], name: str):
-        self.notes, self.name = notes, name
-        self.beats = np.array([n.beat for n in notes])
-        self.pitches = np.array([n.pitch for n in notes])
-        self.groups, self.chroma, self.keyset = _groups(self.beats, self.pitches)
-        self.totals = {"wrong": 0, "missing": 0, "extra": 0, "late_early": 0}
-        self._done: weakref.WeakKeyDictionary[Analysis, Comparison] = weakref.WeakKeyDictionary()
+    beats: np.ndarray
+    times: np.ndarray
 
     @classmethod
-    def from_file(cls, path: Path) -> ScoreFollower:
-        return cls(load_score(path), path.name)
+    def fit(cls, beats: np.ndarray, times: np.ndarray) -> TimeMap:
+        """From (beat, time) pairs: the median time per beat, then the longest chain increasing in both."""
+        ub = np.unique(beats)
+        ut = np.array([np.median(times[beats == b]) for b in ub])
+        keep = _increasing_chain(list(ut))
+        return cls(ub[keep], ut[keep])
 
-    def compare(self, a: Analysis) -> Comparison:
-        if a not in self._done:
-            self._done[a] = c = self._compare(a)
-            off = [d for d in c.deviations if abs(d[2]) > LATE_EARLY_S]
-            for key, items in (("wrong", c.wrong), ("missing", c.missing), ("extra", c.extra), ("late_early", off)):
-                self.totals[key] += len(items)
-        return self._done[a]
+    def __call__(self, beats: np.ndarray) -> np.ndarray:
+        b, t = self.beats, self.times
+        if len(b) == 1:
+            return t[0] + (beats - b[0]) * 0.5  # one anchor: assume 120 quarter notes a minute
+        out = np.interp(beats, b, t)
+        low, high = (t[1] - t[0]) / (b[1] - b[0]), (t[-1] - t[-2]) / (b[-1] - b[-2])
+        out = np.where(beats < b[0], t[0] + (beats - b[0]) * low, out)
+        return np.where(beats > b[-1], t[-1] + (beats - b[-1]) * high, out)
 
-    def _compare(self, a: Analysis) -> Comparison:
-        n = a.notes
-        if len(n) < 2:
-            return Comparison()
-        group_of = np.zeros(len(n), dtype=int)
-        for g, idx in enumerate(a.chords):
-            group_of[idx] = g
-        perf_groups, perf_chroma, perf_keys = _groups(group_of, n.pitch)
-        path = subsequence_dtw(_cost(perf_chroma, perf_keys, self.chroma, self.keyset))
-        out = Comparison()
-        used_score: set[int] = set()
-        for gi, gj in path:
-            perf = [int(k) for k in perf_groups[gi]]
-            score = [int(k) for k in self.groups[gj] if int(k) not in used_score]
-            for k in list(perf):
-                hit = next((s for s in score if self.notes[s].pitch == n.pitch[k]), None)
-                if hit is not None:
-                    out.matched.append((k, self.notes[hit]))
-                    score.remove(hit)
-                    used_score.add(hit)
-                    perf.remove(k)
-            for k in perf:  # leftovers: the nearest score key within an octave was meant
-                s = min(score, key=lambda s: abs(self.notes[s].pitch - n.pitch[k]), default=None)
-                if s is not None and abs(self.notes[s].pitch - n.pitch[k]) <= 12:
-                    out.wrong.append((k, self.notes[s]))
-                    score.remove(s)
-                    used_score.add(s)
-                else:
-                    out.extra.append(k)
-        assigned = {k for k, _ in out.matched} | {k for k, _ in out.wrong} | set(out.extra)
-        out.extra += [k for k in range(len(n)) if k not in assigned]  # groups the path stepped over
-        lo, hi = self.groups[path[0][1]][0], self.groups[path[-1][1]][-1]
-        self._timing(a, out)
-        for s in range(lo, hi + 1):
-            if s not in used_score:
-                out.missing.append((self.notes[s], self._due(out, self.notes[s].beat)))
-        _pair_leftovers(out, n)
-        out.bars = (self.notes[lo].bar, self.notes[hi].bar)
-        return out
 
-    def _timing(self, a: Analysis, out: Comparison) -> None:
-        if len(out.matched) < 3:
-            return
-        beats = np.array([s.beat for _, s in out.matched])
-        times = np.array([a.notes.onset[k] for k, _ in out.matched])
-        for (k, s), b, t in zip(out.matched, beats, times):
-            near = np.abs(beats - b) <= TEMPO_WINDOW_BEATS
-            if np.ptp(beats[near]) <= 0:
-                continue
-            fit = np.polyfit(beats[near], times[near], 1)
-            out.deviations.append((k, s, float(t - np.polyval(fit, b))))
-        self._fit = np.polyfit(beats, times, 1)
+def match_notes(s_pitch, s_due, p_pitch, p_onset, window: float) -> list[tuple[int, int]]:
+    """(score index, played index) pairs: per key, the assignment with the least total |due − onset|,
+    no pair further apart than `window`."""
+    pairs = []
+    for key in np.intersect1d(s_pitch, p_pitch):
+        si, pi = np.flatnonzero(s_pitch == key), np.flatnonzero(p_pitch == key)
+        gap = np.abs(s_due[si][:, None] - p_onset[pi][None, :])
+        cost = np.where(gap <= window, gap, 1e6)
+        rows, cols = linear_sum_assignment(cost)
+        pairs += [(int(si[r]), int(pi[c])) for r, c in zip(rows, cols) if cost[r, c] < 1e6]
+    return pairs
 
-    def _due(self, out: Comparison, beat: float) -> float:
-        return float(np.polyval(self._fit, beat)) if len(out.matched) >= 3 else 0.0
 
-    def rhythm(self, a: Analysis, grid: Finding) -> Finding:
-        """The rhythm finding judged against the score: timing deviation from the local tempo line."""
-        c = self.compare(a)
-        if not c.deviations:
-            return grid
-        dev = np.array([d for _, _, d in c.deviations])
-        mean_ms = float(np.mean(np.abs(dev)) * 1000)
-        off, seen = [], set()
-        for k, s, d in sorted(c.deviations, key=lambda x: -abs(x[2])):
-            if abs(d) > LATE_EARLY_S and s.beat not in seen:  # one report per score onset
-                off.append((k, s, d))
-                seen.add(s.beat)
-        places = [f"{s.where} ({clock(a.notes.onset[k])}, {'late' if d > 0 else 'early'} {abs(d) * 1000:.0f} ms)"
-                  for k, s, d in sorted(off, key=lambda x: -abs(x[2]))[:3]]
-        evidence = [Evidence("score_timing", round(mean_ms, 1), "ms",
-                             f"onsets lie {mean_ms:.0f} ms from the score's rhythm at the local tempo",
-                             [(float(a.notes.onset[k]), float(a.notes.onset[k])) for k, _, _ in off])]
-        comment = (f"Against the score: {', '.join(places)}." if places
-                   else f"Rhythm follows the score (within {mean_ms:.0f} ms on average).")
-        return Finding("rhythm", comment, [Reading("score_timing", mean_ms)], evidence + grid.evidence)
+def locate(notes: list[ScoreNote], p_groups, p_chroma, p_keys) -> tuple[list[tuple[int, int]], np.ndarray, list]:
+    """(DTW path of (take group, score group), the step costs, the score's groups)."""
+    beats = np.array([n.beat for n in notes])
+    pitches = np.array([n.pitch for n in notes])
+    s_groups, s_chroma, s_keys = onset_groups(beats, pitches)
+    cost = group_cost(p_chroma, p_keys, s_chroma, s_keys)
+    path = subsequence_dtw(cost)
+    return path, np.array([cost[i, j] for i, j in path]), s_groups
 
-    def accuracy(self, a: Analysis) -> Finding:
-        c = self.compare(a)
-        faults = len(c.wrong) + len(c.missing) + len(c.extra)
-        share = 100.0 * faults / max(c.n_score, 1)
-        t = a.notes.onset
-        evidence = [Evidence("wrong_notes", len(c.wrong), "notes",
-                             "; ".join(f"{s.where}: {pitch_name(a.notes.pitch[k])} for {pitch_name(s.pitch)}"
-                                       for k, s in c.wrong[:8]),
-                             [(float(t[k]), float(t[k])) for k, _ in c.wrong]),
-                    Evidence("missing_notes", len(c.missing), "notes",
-                             "; ".join(f"{s.where}: {pitch_name(s.pitch)}" for s, _ in c.missing[:8]),
-                             [(due, due) for _, due in c.missing]),
-                    Evidence("extra_notes", len(c.extra), "notes",
-                             "; ".join(f"{pitch_name(a.notes.pitch[k])} at {clock(t[k])}" for k in c.extra[:8]),
-                             [(float(t[k]), float(t[k])) for k in c.extra])]
-        parts = [f"{len(c.wrong)} wrong" if c.wrong else "", f"{len(c.missing)} missing" if c.missing else "",
-                 f"{len(c.extra)} extra" if c.extra else ""]
-        said = ", ".join(p for p in parts if p)
-        where = f"bars {c.bars[0]}–{c.bars[1]}"
-        first = [f"{s.where} ({clock(t[k])}): {pitch_name(a.notes.pitch[k])} instead of {pitch_name(s.pitch)}"
-                 for k, s in c.wrong[:2]]
-        example = f"; e.g. {'; '.join(first)}." if first else "."
-        comment = (f"Notes against the score ({where}): {said} notes{example}" if said
-                   else f"All notes as in the score ({where}).")
-        return Finding("accuracy", comment, [Reading("wrong_note_share", share)], evidence)
 
-    def summary(self) -> str:
-        t = self.totals
-        return (f"Against the score {self.name}: {t['wrong']} wrong, {t['missing']} missing and {t['extra']} extra "
-                f"notes, {t['late_early']} onsets more than {LATE_EARLY_S * 1000:.0f} ms off the score's rhythm "
-                "(see Rhythm and Overall).")
+def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: list[np.ndarray]) -> Comparison:
+    """Align the take's notes (pitch, onset: (n,), sorted by onset; chords: index groups) to the score."""
+    group_of = np.zeros(len(pitch), dtype=int)
+    for g, idx in enumerate(chords):
+        group_of[idx] = g
+    p_groups, p_chroma, p_keys = onset_groups(group_of, pitch)
+    path, step_cost, s_groups = locate(notes, p_groups, p_chroma, p_keys)
+    lo, hi = int(s_groups[path[0][1]][0]), int(s_groups[path[-1][1]][-1])
+    stretch = notes[lo:hi + 1]
+    s_pitch = np.array([n.pitch for n in stretch])
+    s_beat = np.array([n.beat for n in stretch])
+    anchored = [(gi, gj) for (gi, gj), c in zip(path, step_cost) if c < ANCHOR_COST] or path
+    time_map = TimeMap.fit(np.array([notes[s_groups[gj][0]].beat for _, gj in anchored]),
+                           np.array([onset[p_groups[gi]].min() for gi, _ in anchored]))
+    pairs: list[tuple[int, int]] = []
+    for window in WINDOWS_S:
+        pairs = match_notes(s_pitch, time_map(s_beat), pitch, onset, window)
+        if len(pairs) >= 2:
+            time_map = TimeMap.fit(s_beat[[s for s, _ in pairs]], onset[[p for _, p in pairs]])
+    due = time_map(s_beat)
+    out = Comparison(matched=[(p, stretch[s]) for s, p in sorted(pairs, key=lambda x: x[1])],
+                     bars=(stretch[0].bar, stretch[-1].bar), cost=float(step_cost.mean()))
+    played = {p for _, p in pairs}
+    scored = {s for s, _ in pairs}
+    extra = [k for k in range(len(pitch)) if k not in played]
+    missing = [s for s in range(len(stretch)) if s not in scored and not stretch[s].grace]
+    _pair_wrong(out, extra, missing, stretch, due, pitch, onset)
+    return out
+
+
+def _pair_wrong(out: Comparison, extra, missing, stretch, due, pitch, onset) -> None:
+    """Nearest first, each note once: a leftover played note beside a leftover score note is wrong."""
+    pairs = sorted((abs(float(onset[k]) - due[s]), k, s) for k in extra for s in missing
+                   if abs(float(onset[k]) - due[s]) <= WRONG_S and 0 < abs(int(pitch[k]) - stretch[s].pitch)
+                   <= WRONG_SEMITONES)
+    used_k, used_s = set(), set()
+    for _, k, s in pairs:
+        if k not in used_k and s not in used_s:
+            used_k.add(k)
+            used_s.add(s)
+            out.wrong.append((k, stretch[s]))
+    out.wrong.sort(key=lambda x: x[0])
+    out.extra = [k for k in extra if k not in used_k]
+    out.missing = [(stretch[s], float(due[s])) for s in missing if s not in used_s]

@@ -1,132 +1,131 @@
-"""A reference score read from MIDI (mido) or MusicXML (the standard library's xml, .xml/.musicxml/.mxl):
-its notes with their position in quarter notes, bar and beat."""
+"""A reference score: notation (MusicXML .musicxml/.xml/.mxl, MEI, Humdrum **kern) read with partitura —
+every part and staff, ties merged into one note, grace notes kept (and marked), repeats played out —
+and MIDI read note-on by note-on (score_midi.py: partitura's MIDI import pairs a key struck again while
+it sounds into one note, and MIDI has no repeats, ties or grace notes to read).
+
+A pianist may take the repeats or not, so a score has two readings: `with_repeats` (partitura's
+maximal unfolding: every repeat and volta played) and `as_written` (each bar once); the score follower
+keeps whichever fits the take. Bars keep their printed numbers, so a repeated bar 3 is "bar 3" both
+times. The hand is the staff's (upper staff: right hand, lower: left) where the score has two staves.
+"""
 
 from __future__ import annotations
 
-import zipfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
+
+import numpy as np
 
 from llaqo.common.errors import ConfigError, error_text
+from llaqo.common.text import shown
 from llaqo.model.listen.judge.score_limits import check_score_file
 
-STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".mei", ".krn")
+FORMATS_HINT = "give a .mid, .musicxml, .xml, .mxl, .mei or .krn file"
 
 
 @dataclass(frozen=True)
 class ScoreNote:
     pitch: int
-    beat: float  # quarter notes from the start of the score
-    bar: int  # 1-based
-    beat_in_bar: float  # 1-based, in the bar's own beat unit
+    beat: float  # quarter notes from the start of the (unfolded) score
+    bar: int  # the printed bar number
+    beat_in_bar: float  # 1-based, in the time signature's beat
+    hand: str | None = None  # "right" | "left" from the staff, None where the score does not say
+    grace: bool = False  # a grace note: looked for, never claimed missing
 
     @property
     def where(self) -> str:
         return f"bar {self.bar} beat {self.beat_in_bar:g}"
 
 
-def load_score(path: Path) -> list[ScoreNote]:
-    suffix = path.suffix.lower()
+@dataclass(frozen=True)
+class Score:
+    name: str
+    with_repeats: list[ScoreNote]
+    as_written: list[ScoreNote]
+
+    @property
+    def readings(self) -> list[tuple[str, list[ScoreNote]]]:
+        """The distinct readings, repeats first."""
+        if self.with_repeats == self.as_written:
+            return [("as written", self.as_written)]
+        return [("with repeats", self.with_repeats), ("as written", self.as_written)]
+
+
+def load_score(path: Path) -> Score:
+    """Read a score file; ConfigError (one line) for a missing, unreadable or empty one."""
+    path = Path(path)
     check_score_file(path)  # bounded and sane before anything is allocated from what it claims
     if not path.is_file():
-        raise ConfigError(f"{path}: no such score file", "give a .mid, .musicxml, .xml or .mxl file")
+        raise ConfigError(f"{shown(path)}: no such score file", FORMATS_HINT)
+    if path.suffix.lower() not in SUFFIXES:
+        raise ConfigError(f"{shown(path)}: not a score format llaqo reads", FORMATS_HINT)
     try:
-        if suffix in (".mid", ".midi"):
-            notes = _from_midi(path)
-        elif suffix in (".xml", ".musicxml", ".mxl"):
-            notes = _from_musicxml(_musicxml_text(path))
+        if path.suffix.lower() in (".mid", ".midi"):
+            from llaqo.model.listen.judge.score_midi import load_midi_score
+
+            notes = sorted(load_midi_score(path), key=lambda n: (n.beat, n.pitch))
+            score = Score(path.name, notes, notes)
         else:
-            raise ConfigError(f"{path}: not a score format llaqo reads", "give a .mid, .musicxml, .xml or .mxl file")
+            score = _load_notation(path)
     except ConfigError:
         raise
     except Exception as e:  # a corrupt file: one line for the user
-        raise ConfigError(f"{path}: cannot read the score ({error_text(e)})",
+        raise ConfigError(f"{shown(path)}: cannot read the score ({error_text(e)})",
                           "check that the file opens in a notation program") from e
-    if not notes:
-        raise ConfigError(f"{path}: the score has no notes")
-    return sorted(notes, key=lambda n: (n.beat, n.pitch))
+    if not score.as_written:
+        raise ConfigError(f"{shown(path)}: the score has no notes")
+    return score
 
 
-def _bar_of(beat: float, bars: list[tuple[float, float, float]]) -> tuple[int, float]:
-    """bars: (start beat, quarter notes per bar, quarter notes per beat unit) per bar, in order."""
-    for i in range(len(bars) - 1, -1, -1):
-        start, _, unit = bars[i]
-        if beat >= start - 1e-6:
-            return i + 1, round((beat - start) / unit + 1, 3)
-    return 1, round(beat + 1, 3)
+def _load_notation(path: Path) -> Score:
+    import partitura
+
+    with warnings.catch_warnings():  # partitura warns about every encoding quirk it repairs
+        warnings.simplefilter("ignore")
+        parts = list(partitura.load_score(str(path)).parts)
+        return Score(path.name, _notes([_unfold(p) for p in parts]), _notes(parts))
 
 
-def _from_midi(path: Path) -> list[ScoreNote]:
-    import mido
+def _unfold(part):
+    """The part with every repeat played out; as written where partitura cannot unfold it."""
+    import partitura
 
-    midi = mido.MidiFile(str(path))
-    tpb = midi.ticks_per_beat
-    events, signatures = [], [(0, 4, 4)]
-    for track in midi.tracks:
-        tick = 0
-        for msg in track:
-            tick += msg.time
-            if msg.type == "time_signature":
-                signatures.append((tick, msg.numerator, msg.denominator))
-            elif msg.type == "note_on" and msg.velocity > 0 and getattr(msg, "channel", 0) != 9:
-                events.append((tick, msg.note))
-    signatures = sorted(dict((t, (t, n, d)) for t, n, d in signatures).values())
-    end = max((t for t, _ in events), default=0) / tpb + 4
-    bars = _bars_from_signatures([(t / tpb, n, d) for t, n, d in signatures], end)
-    return [ScoreNote(p, t / tpb, *_bar_of(t / tpb, bars)) for t, p in events]
+    try:
+        return partitura.score.unfold_part_maximal(part)
+    except (AttributeError, ValueError, IndexError, KeyError):
+        return part
 
 
-def _bars_from_signatures(signatures: list[tuple[float, int, int]], end: float) -> list[tuple[float, float, float]]:
-    bars, beat, k = [], 0.0, 0
-    while beat < end:
-        while k + 1 < len(signatures) and signatures[k + 1][0] <= beat + 1e-6:
-            k += 1
-        _, num, den = signatures[k]
-        unit = 4.0 / den
-        bars.append((beat, num * unit, unit))
-        beat += num * unit
-    return bars
+def _notes(parts) -> list[ScoreNote]:
+    """All parts' notes in one list; a key struck by two voices or parts at once sounds once."""
+    seen: dict[tuple[float, int], ScoreNote] = {}
+    for part in parts:
+        for note in _part_notes(part):
+            seen.setdefault((note.beat, note.pitch), note)
+    return sorted(seen.values(), key=lambda n: (n.beat, n.pitch))
 
 
-def _musicxml_text(path: Path) -> str:
-    if path.suffix.lower() != ".mxl":
-        return path.read_text(encoding="utf-8")
-    with zipfile.ZipFile(path) as z:
-        container = ElementTree.fromstring(z.read("META-INF/container.xml"))
-        root = next(e.get("full-path") for e in container.iter() if e.tag.endswith("rootfile"))
-        return z.read(root).decode("utf-8")
+def _part_notes(part) -> list[ScoreNote]:
+    na = part.note_array(include_staff=True, include_grace_notes=True)
+    if len(na) == 0:
+        return []
+    measures = sorted(part.measures, key=lambda m: m.start.t)
+    starts = np.array([m.start.t for m in measures]) if measures else np.zeros(1)
+    numbers = [_number(m, i) for i, m in enumerate(measures)] or [1]
+    start_beats = part.beat_map(starts) if measures else np.zeros(1)
+    which = np.clip(np.searchsorted(starts, na["onset_div"], side="right") - 1, 0, len(starts) - 1)
+    staves = set(int(s) for s in na["staff"])
+    hands = {min(staves): "right", max(staves): "left"} if len(staves) == 2 else {}
+    return [ScoreNote(int(n["pitch"]), round(float(n["onset_quarter"]), 4), numbers[w],
+                      round(float(n["onset_beat"] - start_beats[w]) + 1, 3), hands.get(int(n["staff"])),
+                      bool(n["is_grace"]))
+            for n, w in zip(na, which)]
 
 
-def _from_musicxml(text: str) -> list[ScoreNote]:
-    root = ElementTree.fromstring(text)
-    if root.tag != "score-partwise":
-        raise ValueError(f"expected score-partwise MusicXML, got <{root.tag}>")
-    notes: list[ScoreNote] = []
-    for part in root.findall("part"):
-        divisions, pos, unit, bar_start = 1.0, 0.0, 1.0, 0.0
-        for bar, measure in enumerate(part.findall("measure"), start=1):
-            bar_start, last_start = pos, pos
-            for el in measure:
-                if el.tag == "attributes":
-                    divisions = float(el.findtext("divisions", default=str(divisions)))
-                    beat_type = el.findtext("time/beat-type")
-                    unit = 4.0 / float(beat_type) if beat_type else unit
-                elif el.tag == "backup":
-                    pos -= float(el.findtext("duration", "0")) / divisions
-                elif el.tag == "forward":
-                    pos += float(el.findtext("duration", "0")) / divisions
-                elif el.tag == "note":
-                    if el.find("grace") is not None:
-                        continue
-                    length = float(el.findtext("duration", "0")) / divisions
-                    start = last_start if el.find("chord") is not None else pos
-                    tied_on = any(t.get("type") == "stop" for t in el.findall("tie"))
-                    pitch = el.find("pitch")
-                    if pitch is not None and not tied_on:
-                        midi = (12 * (int(pitch.findtext("octave")) + 1) + STEPS[pitch.findtext("step")]
-                                + int(float(pitch.findtext("alter", "0"))))
-                        notes.append(ScoreNote(midi, start, bar, round((start - bar_start) / unit + 1, 3)))
-                    if el.find("chord") is None:
-                        last_start, pos = pos, pos + length
-    return notes
+def _number(measure, index: int) -> int:
+    try:
+        return int(measure.number)
+    except (TypeError, ValueError):
+        return index + 1

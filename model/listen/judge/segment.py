@@ -15,9 +15,13 @@ from llaqo.model.listen.notes import Transcription
 class SegmentJudge:
     """One segment's transcription, judged dimension by dimension (see dimensions.DIMENSIONS)."""
 
-    def __init__(self, tr: Transcription, score=None):
+    def __init__(self, tr: Transcription, score=None, keys=None):
+        """score: a ScoreFollower when a reference score is given; keys: the part's audio as
+        keys.KeyRises, which the follower reads to check its claims (None: the notes alone)."""
         self.analysis = Analysis(tr)
-        self.score = score  # a ScoreFollower when a reference score is given
+        self.score = score
+        if score is not None:
+            score.compare(self.analysis, keys)  # compared once, with the audio, before any measure asks
         self._found: dict[str, Finding] = {}
         self._difficulty = self._technique = None
         self.weakest: list[Finding] = []  # the overall's "work on" list, set with the overall

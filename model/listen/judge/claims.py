@@ -1,0 +1,80 @@
+"""When a disagreement between the transcription and the score is claimed as the player's error.
+
+The alignment's leftovers are the player's wrong, missing and extra notes *or* the transcriber's
+mistakes; a teacher relies on a claim only if it is right, so each leftover is claimed only where the
+evidence holds (the score says what to look for; the audio, through keys.KeyRises, says whether it
+was struck). Thresholds were set on the outside benchmark's tuning half (bench/listen_outside.py).
+
+- **Extra** (played, not in the score) — withdrawn when it is
+  - a ghost: softer than GHOST_VELOCITY × the part's median velocity (a transcriber's faint echo);
+  - an overtone: a key 12, 19 or 24 semitones below was struck within OVERTONE_S (its 2nd–4th partial
+    is what the transcriber heard; a real doubling at the octave is then not claimed either);
+  - not struck in the audio: the key's band rose less than EXTRA_RISE_DB at the note's onset.
+- **Missing** (in the score, not heard) — withdrawn when
+  - it lies outside the played stretch (before the first or after the last played onset: the take
+    starts or stops there);
+  - the same key is still sounding from an earlier note (a repeated note under the pedal that the
+    transcriber merged into the one before);
+  - the audio shows the key struck (a rise of MISSED_RISE_DB or more) with no neighbour (±2 semitones)
+    or lower partial-source struck at the same moment to explain the rise.
+- **Wrong** notes (a played key beside the expected one) are claimed as aligned: both sides agree a
+  key was struck there, and it was not the score's.
+
+Withdrawn leftovers are counted (`Comparison.unsure`) and said in the report's summary, never hidden.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from llaqo.model.listen.judge.align import Comparison
+from llaqo.model.listen.judge.analysis import Analysis
+from llaqo.model.listen.judge.keys import OVERTONES, KeyRises
+
+GHOST_VELOCITY = 0.5
+OVERTONE_S = 0.06
+EXTRA_RISE_DB = 8.0
+MISSED_RISE_DB = 30.0
+EDGE_S = 0.1
+SEARCH_MISSING_S = 0.12  # a missing note's due time is inferred from the tempo: look this far either side
+SEARCH_EXTRA_S = 0.03
+HELD_S = (0.05, 0.02)  # "still sounding": struck more than 50 ms before, let go less than 20 ms before
+
+
+def keep_supported(c: Comparison, a: Analysis, keys: KeyRises | None) -> None:
+    """Drop from `c` the extra and missing notes the evidence does not hold; count them in c.unsure."""
+    n = a.notes
+    if len(n) == 0:
+        return
+    median_velocity = float(np.median(n.velocity))
+    extra = [k for k in c.extra if _extra_holds(k, n, median_velocity, keys)]
+    first, last = float(n.onset.min()), float(n.onset.max())
+    missing = [(s, due) for s, due in c.missing if _missing_holds(s.pitch, due, n, first, last, keys)]
+    c.unsure += len(c.extra) - len(extra) + len(c.missing) - len(missing)
+    c.extra, c.missing = extra, missing
+
+
+def _struck_near(n, t: float, pitches) -> bool:
+    near = np.abs(n.onset - t) < OVERTONE_S
+    return bool(np.isin(n.pitch[near], list(pitches)).any())
+
+
+def _extra_holds(k: int, n, median_velocity: float, keys: KeyRises | None) -> bool:
+    p, t = int(n.pitch[k]), float(n.onset[k])
+    if n.velocity[k] < GHOST_VELOCITY * median_velocity:
+        return False
+    if _struck_near(n, t, [p - d for d in OVERTONES]):
+        return False
+    return keys is None or keys.rise(p, t, SEARCH_EXTRA_S) >= EXTRA_RISE_DB
+
+
+def _missing_holds(p: int, due: float, n, first: float, last: float, keys: KeyRises | None) -> bool:
+    if due < first - EDGE_S or due > last + EDGE_S:
+        return False
+    held = (n.pitch == p) & (n.onset < due - HELD_S[0]) & (n.offset > due - HELD_S[1])
+    if held.any():
+        return False
+    if keys is None:
+        return True
+    explained = _struck_near(n, due, [p + d for d in (-2, -1, 1, 2)] + [p - d for d in OVERTONES])
+    return explained or keys.rise(p, due, SEARCH_MISSING_S) < MISSED_RISE_DB
