@@ -69,7 +69,8 @@ ModeOpt = Annotated[Optional[Mode], typer.Option(
 MaxLenOpt = Annotated[Optional[int], typer.Option(min=1, metavar="N", show_default=False,
                                                   help="Length budget of an answer, input included (default 256).")]
 ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_default=False,
-                                                      help="The score (MIDI or MusicXML) for the listening engine.")]
+                                                      help="The score (MusicXML, MIDI, MEI or kern) for the "
+                                                           "listening engine: wrong, missing and extra notes.")]
 TranscriberOpt = Annotated[TranscriberName, typer.Option(
     help="The listening engine's transcriber: auto and accurate: transkun (on the GPU when there is one); "
          "fast: basic-pitch's ONNX model, a quick preview that misses more notes and hears no pedal.")]
