@@ -47,7 +47,7 @@ class ListenEngine:
         self._last: Transcription | None = None  # the segment last answered, for heard_part
         self.follower = None
         if reference is not None:
-            from llaqo.model.listen.judge.align import ScoreFollower
+            from llaqo.model.listen.judge.follower import ScoreFollower
 
             self.follower = ScoreFollower.from_file(Path(reference))
 
@@ -80,11 +80,20 @@ class ListenEngine:
         return self.transcriber.transcribe(segment.samples, segment.rate, segment.start_s)
 
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
-        return self.answer_transcription(self.transcribe(segment), rubric)
+        keys = None
+        if self.follower is not None:  # the score follower checks its claims against the audio itself
+            from llaqo.model.listen.judge.keys import KeyRises
 
-    def answer_transcription(self, tr: Transcription, rubric: Rubric) -> list[Answer]:
+            keys = KeyRises.from_audio(segment.samples, segment.rate, segment.start_s)
+        return self.answer_transcription(self.transcribe(segment), rubric, keys)
+
+    def score_errors(self) -> list[dict] | None:
+        """The take's wrong, missing and extra notes against the reference (None without one)."""
+        return None if self.follower is None else list(self.follower.errors)
+
+    def answer_transcription(self, tr: Transcription, rubric: Rubric, keys=None) -> list[Answer]:
         self._last = tr
-        judge = SegmentJudge(tr, self.follower)
+        judge = SegmentJudge(tr, self.follower, keys)
         return [answer_question(q, judge, tr.start_s, tr.end_s) for q in rubric.questions]
 
 
