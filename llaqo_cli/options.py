@@ -83,6 +83,21 @@ ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measuremen
 MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_default=False,
                                                  help="Listening engine: write the notes it heard (and the pedal) "
                                                       "as MIDI; one take.")]
+OutDirOpt = Annotated[Optional[Path], typer.Option(
+    "--out-dir", "-o", metavar="DIR", show_default=False,
+    help="Write every take's report into DIR as <take>.json, .md, .html, and the notes heard as .mid and .csv "
+         "(listening engine); see --format.")]
+FormatOpt = Annotated[Optional[str], typer.Option(
+    "--format", "-f", metavar="LIST", show_default=False,
+    help="What --out-dir writes: json, md, html, mid, csv, comma-separated, or all (the default). "
+         "Without --out-dir: into the current folder.")]
+EmbedAudioOpt = Annotated[bool, typer.Option(
+    "--embed-audio", help="Put a compressed copy of the take (AAC, mono) in the HTML, with a player that "
+                          "jumps to the time of a remark; adds about 0.5 MB a minute.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no report, progress or 'wrote' lines; "
+                                                              "only results asked for on stdout, and errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also say on stderr what is done, step by "
+                                                                  "step (engine, each take, each file).")]
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
                                                   help="Listening engine: write the notes and pedal it heard as "
                                                        "CSV; one take.")]
@@ -116,8 +131,9 @@ def _plain(value: Any) -> Any:
 COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeOpt, "mode": ModeOpt,
                              "max_length": MaxLenOpt})
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
-OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
-                               "midi": MidiOpt, "notes": NotesOpt})
+OUTPUT = Group(OutputOptions, {"out_dir": OutDirOpt, "formats": FormatOpt, "json_out": JsonOpt, "markdown": MdOpt,
+                               "html": HtmlOpt, "embed_audio": EmbedAudioOpt, "explain": ExplainOpt,
+                               "midi": MidiOpt, "notes": NotesOpt, "quiet": QuietOpt, "verbose": VerboseOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 

@@ -66,6 +66,7 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
             answers = [no_piano_answer(q, seg.start_s, seg.end_s) for q in rubric.questions]
             segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
         else:
+            engine.progress = _within(progress, len(segments), max(total, len(segments) + 1)) if progress else None
             answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
             segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers, heard=engine.heard_part()))
         if progress:
@@ -77,6 +78,11 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
         model=described.get("model"), device=described.get("device"),
         elapsed_s=round(time.perf_counter() - started, 3), notes=[_heard_summary(segments, notes, engine)] + notes,
     )
+
+
+def _within(progress: Progress, done: int, total: int):
+    """The engine's share of the current segment → the take's progress in segments."""
+    return lambda share: progress(done + min(max(share, 0.0), 1.0), total)
 
 
 NO_PIANO = "No piano heard"
