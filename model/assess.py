@@ -29,7 +29,8 @@ def build_engine(opts: EngineOptions) -> Engine:
             engine.reason = f"neural coach: model {why}"
             return engine
         if opts.engine == "coach":
-            raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use --engine listen")
+            raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use the listening engine "
+                                       "(`llaqo assess --engine listen`)")
         reason = f"listening engine: {why}"
     else:
         reason = "listening engine: asked for with --engine listen"
