@@ -130,12 +130,9 @@ def _chart(title: str, unit: str, named: list[tuple[str, list[list[float]], str]
     return Chart(title, unit, round(low), round(high), curves)
 
 
-def tempo_chart(report: Report, score_tempo: list[list[float]] | None = None) -> Chart | None:
-    """The local tempo the tempo rating reads (and the score's, when given), in beats per minute."""
-    named = [("played", _heard(report, "tempo"), "c-tempo")]
-    if score_tempo:
-        named.append(("the score", score_tempo, "c-score"))
-    return _chart("Tempo", "bpm", named, take_length(report))
+def tempo_chart(report: Report) -> Chart | None:
+    """The local tempo the tempo rating reads, in beats per minute."""
+    return _chart("Tempo", "bpm", [("played", _heard(report, "tempo"), "c-tempo")], take_length(report))
 
 
 def loudness_chart(report: Report) -> Chart | None:

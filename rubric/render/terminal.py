@@ -9,6 +9,7 @@ from typing import IO, Any, Iterable
 
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -39,8 +40,6 @@ from llaqo.rubric.render.practice import practise_first
 from llaqo.rubric.report import Report
 from llaqo.rubric.summary import summarize
 
-SEGMENT_COL_W = 13  # "10:00–10:40" and its padding
-
 
 def render_terminal(report: Report, console: Console, explain: bool = False) -> None:
     """Header, what the engine really heard, one row per dimension, overall, difficulty and technique,
@@ -57,7 +56,7 @@ def render_terminal(report: Report, console: Console, explain: bool = False) -> 
     if practise is not None:
         console.print(practise)
     if len(report.segments) > 1:
-        for table in _timeline_tables(report, console.width):
+        for table in _timeline_tables(report, console):
             console.print(table)
     if explain:
         console.print(_evidence_group(report))
@@ -150,45 +149,35 @@ def _piece_line(summary: dict[str, Any]) -> Text:
     return line
 
 
-def _column_width(label: str) -> int:
-    """Wide enough for the label's longest word (so "Hand balance" wraps instead of being cut), padded."""
-    return max(len(w) for w in label.split()) + 2
+def _timeline_table(title: str, group: list[tuple[str, str]], rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Segment", no_wrap=True)
+    for _, label in group:
+        # wide enough for the longest word, so "Hand balance" wraps instead of being cut
+        table.add_column(label, justify="center", min_width=max(len(w) for w in label.split()))
+    for row in rows:
+        cells = [Text(span_text(row["start_s"], row["end_s"]))]
+        for dimension, _ in group:
+            value = row["values"].get(dimension)
+            cells.append(Text("·" if value is None else str(value),
+                              style=_rating_style(value, row["scales"].get(dimension))))
+        table.add_row(*cells)
+    return table
 
 
-def _column_groups(columns: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
-    """The timeline's columns in groups that fit `width` next to the segment column."""
-    groups: list[list[tuple[str, str]]] = [[]]
-    used = SEGMENT_COL_W
-    for column in columns:
-        need = _column_width(column[1])
-        if groups[-1] and used + need > width:
-            groups.append([])
-            used = SEGMENT_COL_W
-        groups[-1].append(column)
-        used += need
-    return groups
-
-
-def _timeline_tables(report: Report, width: int) -> list[Table]:
-    """The per-segment ratings; as several tables, each naming its part, when the columns do not fit."""
+def _timeline_tables(report: Report, console: Console) -> list[Table]:
+    """The per-segment ratings; as several tables, each naming its part, when the columns do not fit
+    side by side (each table measured as rich will draw it)."""
     columns, rows = timeline(report)
-    groups = _column_groups(columns, width)
-    tables = []
-    for i, group in enumerate(groups):
-        title = "Timeline" if len(groups) == 1 else f"Timeline ({i + 1}/{len(groups)})"
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
-        table.add_column("Segment", no_wrap=True)
-        for _, label in group:
-            table.add_column(label, justify="center", min_width=_column_width(label) - 2)
-        for row in rows:
-            cells = [Text(span_text(row["start_s"], row["end_s"]))]
-            for dimension, _ in group:
-                value = row["values"].get(dimension)
-                cells.append(Text("·" if value is None else str(value),
-                                  style=_rating_style(value, row["scales"].get(dimension))))
-            table.add_row(*cells)
-        tables.append(table)
-    return tables
+    groups: list[list[tuple[str, str]]] = [[]]
+    unbounded = console.options.update(max_width=10_000)  # measured unclamped: the narrowest it can be drawn
+    for column in columns:
+        trial = _timeline_table("", groups[-1] + [column], rows)
+        if groups[-1] and Measurement.get(console, unbounded, trial).minimum > console.width:
+            groups.append([])
+        groups[-1].append(column)
+    n = len(groups)
+    return [_timeline_table("Timeline" if n == 1 else f"Timeline ({i}/{n})", g, rows) for i, g in enumerate(groups, 1)]
 
 
 def _practise_group(report: Report) -> Group | None:
