@@ -193,22 +193,23 @@ def evidence_by_answer(report: Report) -> list[tuple[str, list[Evidence]]]:
     return [group for group in groups.values() if group[1]]
 
 
-WHOLE_SHARE = 0.75  # a span this much of the take long says "all along"; the shorter ones say where
+WHOLE_SHARE = 0.75  # a span this much of its segment long says "all along"; the shorter ones say where
 
 
 def dimension_places(report: Report) -> dict[str, list[list[float]]]:
     """The times the measurements behind each dimension point at (merged), e.g. where the legato breaks:
-    the pointed ones (the late onsets) rather than a span over nearly the whole take, when there are both."""
-    length = max(report.duration_s, max((s.end_s for s in report.segments), default=0.0))
+    in each segment, the pointed ones (the late onsets) rather than a span over nearly all of it, when
+    there are both."""
     places: dict[str, list] = {}
-    for answer in take_answers(report):
-        places.setdefault(answer.dimension, []).extend(t for e in answer.evidence for t in e.times)
-    out = {}
-    for dimension, where in places.items():
-        pointed = [t for t in where if t[1] - t[0] < WHOLE_SHARE * length]
-        if where:
-            out[dimension] = [list(s) for s in merge_spans(pointed or where, gap_s=HEARD_GAP_S)]
-    return out
+    for segment in report.segments:
+        length = segment.end_s - segment.start_s
+        spans: dict[str, list] = {}
+        for answer in segment.answers:
+            spans.setdefault(answer.dimension, []).extend(t for e in answer.evidence for t in e.times)
+        for dimension, where in spans.items():
+            pointed = [t for t in where if t[1] - t[0] < WHOLE_SHARE * length]
+            places.setdefault(dimension, []).extend(pointed or where)
+    return {d: [list(s) for s in merge_spans(where, gap_s=HEARD_GAP_S)] for d, where in places.items() if where}
 
 
 def evidence_text(item: Evidence) -> str:

@@ -158,3 +158,18 @@ def test_the_overall_comment_does_not_repeat_the_weakest_aspects_sentence():
 def test_practise_first_in_the_terminal(make_report):
     text = piped([make_report(n_segments=1)])
     assert "Practise first" in text and "1. " in text
+
+
+def test_where_names_the_pointed_places_of_each_segment():
+    from llaqo.rubric.render.common import dimension_places
+    from llaqo.rubric.report import Evidence
+
+    def rhythm(start: float, times) -> Answer:
+        return Answer("rhythm.rating", "?", "rhythm", "rating", [Remark(start, start + 40.0, "", 5)],
+                      [Evidence("grid", 1.0, times=list(times))], scale=(1, 6))
+
+    report = Report("t.wav", 80.0, "listen", "", "full", [
+        Segment(0, 0.0, 40.0, [rhythm(0.0, [(0.0, 39.0), (10.0, 10.4), (14.0, 15.0)])]),  # all along, and where
+        Segment(1, 40.0, 80.0, [rhythm(40.0, [(40.5, 79.0)])]),  # only all along
+    ])
+    assert dimension_places(report)["rhythm"] == [[10.0, 10.4], [14.0, 15.0], [40.5, 79.0]]
