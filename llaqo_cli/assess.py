@@ -15,12 +15,12 @@ from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
 EXAMPLES = """
 [bold]Examples[/bold]
 
-  llaqo assess take.wav                          # full rubric, the best engine available
-  llaqo assess etude.flac -o reports -f all      # reports/etude.json, .md, .html, .mid, .csv
-  llaqo assess a.wav b.m4a --json -              # one JSON document on stdout
-  llaqo assess take.flac --rubric quick --html report.html --embed-audio
+  llaqo assess take.wav                     # full rubric, the best engine
+  llaqo assess etude.flac -o out -f all     # out/etude.json .md .html .mid .csv
+  llaqo assess a.wav b.m4a --json -         # one JSON document on stdout
+  llaqo assess take.flac -r quick --html report.html --embed-audio
   llaqo assess etude.wav --engine listen --reference etude.mid --explain
-  llaqo assess take.wav --model ckpts/ --fast    # the neural coach, greedy decoding
+  llaqo assess take.wav --model ckpts/ --fast   # the coach, greedy decoding
 """
 
 

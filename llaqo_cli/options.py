@@ -73,34 +73,42 @@ ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_defa
 TranscriberOpt = Annotated[TranscriberName, typer.Option(
     help="The listening engine's transcriber: auto and accurate: transkun (on the GPU when there is one); "
          "fast: basic-pitch's ONNX model, a quick preview that misses more notes and hears no pedal.")]
-JsonOpt = Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", show_default=False,
-                                                help="Write the JSON report to a file, or - for stdout.")]
-MdOpt = Annotated[Optional[Path], typer.Option("--markdown", metavar="FILE", show_default=False,
-                                               help="Write a Markdown report.")]
-HtmlOpt = Annotated[Optional[Path], typer.Option("--html", metavar="FILE", show_default=False,
-                                                 help="Write a self-contained HTML report.")]
-ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
-MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_default=False,
-                                                 help="Listening engine: write the notes it heard (and the pedal) "
-                                                      "as MIDI; one take.")]
-OutDirOpt = Annotated[Optional[Path], typer.Option(
+OUTPUT_PANEL = "Output"  # the output options, apart in --help
+
+
+def _output(*names: str, **kwargs: Any) -> Any:
+    return typer.Option(*names, rich_help_panel=OUTPUT_PANEL, **kwargs)
+
+
+JsonOpt = Annotated[Optional[str], _output(
+    "--json", metavar="FILE|-", show_default=False,
+    help="Write the JSON report (every take in one document) to a file, or - for stdout.")]
+MdOpt = Annotated[Optional[Path], _output("--markdown", metavar="FILE", show_default=False,
+                                          help="Write a Markdown report (every take in one file).")]
+HtmlOpt = Annotated[Optional[Path], _output("--html", metavar="FILE", show_default=False,
+                                            help="Write a self-contained HTML report (every take in one page).")]
+ExplainOpt = Annotated[bool, _output("--explain", help="Show the measurement behind every rating.")]
+MidiOpt = Annotated[Optional[Path], _output(
+    "--midi", metavar="FILE", show_default=False,
+    help="Listening engine: write the notes it heard (and the pedal) as MIDI; one take.")]
+OutDirOpt = Annotated[Optional[Path], _output(
     "--out-dir", "-o", metavar="DIR", show_default=False,
     help="Write every take's report into DIR as <take>.json, .md, .html, and the notes heard as .mid and .csv "
          "(listening engine); see --format.")]
-FormatOpt = Annotated[Optional[str], typer.Option(
+FormatOpt = Annotated[Optional[str], _output(
     "--format", "-f", metavar="LIST", show_default=False,
     help="What --out-dir writes: json, md, html, mid, csv, comma-separated, or all (the default). "
          "Without --out-dir: into the current folder.")]
-EmbedAudioOpt = Annotated[bool, typer.Option(
-    "--embed-audio", help="Put a compressed copy of the take (AAC, mono) in the HTML, with a player that "
-                          "jumps to the time of a remark; adds about 0.5 MB a minute.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no report, progress or 'wrote' lines; "
-                                                              "only results asked for on stdout, and errors.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also say on stderr what is done, step by "
-                                                                  "step (engine, each take, each file).")]
-NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
-                                                  help="Listening engine: write the notes and pedal it heard as "
-                                                       "CSV; one take.")]
+EmbedAudioOpt = Annotated[bool, _output(
+    "--embed-audio", help="Put a compressed copy of the take (AAC, mono) in the HTML, with a player that jumps "
+                          "to the time of a remark; adds about 0.5 MB a minute.")]
+QuietOpt = Annotated[bool, _output(
+    "--quiet", "-q", help="Print no report, progress or 'wrote' lines: only what was asked for on stdout, and errors.")]
+VerboseOpt = Annotated[bool, _output(
+    "--verbose", "-v", help="Also say on stderr what is done, step by step (engine, each take, each file).")]
+NotesOpt = Annotated[Optional[Path], _output(
+    "--notes", metavar="FILE.csv", show_default=False,
+    help="Listening engine: write the notes and pedal it heard as CSV; one take.")]
 
 
 @dataclasses.dataclass(frozen=True)
