@@ -39,9 +39,10 @@ iframe {{ border: 0; display: block; width: {width}px; height: {height}px; }}</s
   var clicked = {{}}, target = {click} ? doc.querySelector({click}) : null;
   if (target) {{
     target.click();
-    var hl = doc.querySelector(".hl"), picked = doc.querySelector(".picked");
+    var hl = doc.querySelector(".hl"), picked = doc.querySelector(".picked"), audio = doc.querySelector("audio");
     clicked = {{highlighted: doc.querySelectorAll(".hl").length, tracks: doc.querySelectorAll(".track").length,
-               left: hl ? hl.style.left : "", text: picked ? picked.textContent : ""}};
+               left: hl ? hl.style.left : "", text: picked ? picked.textContent : "",
+               audio_s: audio ? audio.currentTime : null}};
   }}
   var out = document.createElement("pre"); out.id = "llaqo-measure";
   out.textContent = JSON.stringify({{viewport: w, scroll_width: doc.documentElement.scrollWidth,
@@ -58,7 +59,7 @@ class Layout:
     height: int
     overflowing: list[str]  # elements reaching past the right edge
     small_text: list[str]  # text drawn under 11 px
-    clicked: dict  # after clicking `click`: {highlighted, tracks, left, text} ({} without a click)
+    clicked: dict  # after clicking `click`: {highlighted, tracks, left, text, audio_s} ({} without a click)
 
 
 def find_chromium() -> str | None:

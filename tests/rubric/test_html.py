@@ -156,3 +156,18 @@ def test_in_chromium_nothing_overflows_and_a_click_highlights_every_picture(hear
     assert layout.clicked["tracks"] == n_lanes + 3  # the lanes, two curves, the piano roll
     assert layout.clicked["highlighted"] == layout.clicked["tracks"]
     assert layout.clicked["left"] == "15%" and "measured at 0:12–0:16" in layout.clicked["text"]
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="headless Chromium is needed (scripts/setup.sh --test)")
+def test_in_chromium_a_click_on_a_place_plays_the_embedded_take_from_there(heard_report, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from llaqo.model.audio.compress import compressed_copy
+
+    t = np.arange(80 * 16_000) / 16_000
+    sf.write(tmp_path / "take.wav", (0.2 * np.sin(2 * np.pi * 440 * t)).astype("float32"), 16_000)
+    page = report_to_html(heard_report, audio=compressed_copy(tmp_path / "take.wav"))
+    layout = measure(page, 1280, click=".lane:nth-child(2) .mark.place")  # note values, first place: 0:12
+    assert layout.clicked["audio_s"] == pytest.approx(12.0, abs=0.05)
+    assert layout.clicked["left"] == "15%"
