@@ -6,7 +6,9 @@ and a concrete drill. The rule (docs/reports.md):
    own row when the report has one, else counted as the weakest;
 2. the lowest place on the scale comes first; among equals, the one whose measurements name more places,
    then rubric order;
-3. at most MOST of them; a take rated at the top everywhere has none;
+3. at most MOST of them; a take rated at the top everywhere has none; where: the places its
+   measurements point at, or (an engine without measurements, the coach) the spans of its remarks rated
+   at or below its rating;
 4. the drill is the aspect's entry in DRILLS, at a slow tempo: SLOW_SHARE of the take's local tempo
    over those places, rounded down to a metronome mark (or "two-thirds of your tempo" when no tempo
    was measured).
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from llaqo.common.times import merge_spans
 from llaqo.rubric.render.common import (
     DimensionRow,
     dimension_places,
@@ -29,7 +32,7 @@ from llaqo.rubric.render.common import (
     split_overall,
 )
 from llaqo.rubric.report import Report
-from llaqo.rubric.summary import summarize
+from llaqo.rubric.summary import HEARD_GAP_S, summarize, take_answers
 
 MOST = 3
 SLOW_SHARE = 0.7
@@ -81,6 +84,8 @@ def practise_first(report: Report, score_errors: list[dict[str, Any]] | None = N
     summary = summarize(report)
     rows, _ = split_overall(dimension_rows(summary))
     places = dimension_places(report)
+    for dimension, spans in _weak_remarks(report).items():
+        places.setdefault(dimension, spans)
     measured = {label: items for label, items in evidence_by_answer(report)}
     tempo = _tempo_points(report)
     errors = list(score_errors or [])
@@ -107,6 +112,16 @@ def _rated_point(row: DimensionRow, places, measured) -> PracticePoint | None:
     return PracticePoint(row.dimension, row.label, f"{entry['value']}/{entry['scale'][1]}",
                          rating_fraction(entry["value"], entry["scale"]), where,
                          measured=[evidence_text(e) for e in measured.get(row.label, [])[:2]])
+
+
+def _weak_remarks(report: Report) -> dict[str, list[list[float]]]:
+    """Per rated dimension, the spans of the remarks rated at or below the take's rating for it."""
+    out = {}
+    for answer in take_answers(report):
+        if answer.kind == "rating" and answer.value is not None:
+            weak = [(r.start_s, r.end_s) for r in answer.remarks if r.value is not None and r.value <= answer.value]
+            out.setdefault(answer.dimension, [list(s) for s in merge_spans(weak, gap_s=HEARD_GAP_S)])
+    return out
 
 
 def _accuracy_point(errors: list[dict[str, Any]]) -> PracticePoint:

@@ -171,3 +171,12 @@ def test_in_chromium_a_click_on_a_place_plays_the_embedded_take_from_there(heard
     layout = measure(page, 1280, click=".lane:nth-child(2) .mark.place")  # note values, first place: 0:12
     assert layout.clicked["audio_s"] == pytest.approx(12.0, abs=0.05)
     assert layout.clicked["left"] == "15%"
+
+
+def test_without_measurements_practise_first_points_at_the_weakest_remarks(make_report):
+    report = make_report(n_segments=3, windows=3)  # the coach: a rating per 10.24-s window, no evidence
+    point = practise_first(report)[0]
+    assert point.rating == "3/6" and not point.measured
+    threes = [[r.start_s, r.end_s] for s in report.segments for a in s.answers[:1] for r in a.remarks if r.value == 3]
+    assert point.places == threes and len(threes) == 3
+    assert "about two-thirds of your tempo" in point.drill  # no tempo measured, none made up
