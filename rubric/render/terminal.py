@@ -102,7 +102,7 @@ def _dimension_table(rows: list[DimensionRow], overall: DimensionRow | None, pla
     table.add_column("Dimension", style="bold", no_wrap=True)
     table.add_column("Rating", no_wrap=True)
     table.add_column("Comment", ratio=1)
-    table.add_column("Where", style="dim", max_width=14)  # wraps between spans on narrow terminals
+    table.add_column("Where", style="dim", max_width=22)  # wraps between spans on narrow terminals
     for row in rows:
         table.add_row(*_row_cells(row, places.get(row.dimension)))
     if overall is not None:

@@ -47,6 +47,13 @@ def test_format_picks_what_is_written_and_a_bad_one_is_one_line(run, released_di
     assert "pdf" in bad.output and "Traceback" not in bad.output and not (tmp_path / "x").exists()
 
 
+def test_format_without_out_dir_writes_into_the_current_folder(run, released_dir, takes, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("assess", takes["a"], "--rubric", "quick", "--model", released_dir, *FAST, "-f", "md")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"] and "wrote a.md (Markdown report, 1 take, " in result.stderr
+
+
 def test_quiet_prints_nothing_and_json_on_stdout_stays_pure(run, released_dir, takes, tmp_path):
     quiet = run("assess", takes["a"], "--rubric", "quick", "--model", released_dir, *FAST, "-q", "-o", tmp_path)
     assert quiet.exit_code == 0, quiet.output
