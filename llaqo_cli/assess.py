@@ -88,7 +88,7 @@ def _assess_all(files, rubric, engine, output: OutputOptions):
     with Progress(*columns, console=err, transient=True, disable=output.quiet or not err.is_terminal) as bar:
         for path in files:
             name = escape(shown(Path(path).name, 60))
-            task = bar.add_task(name, total=1.0, part="")
+            task = bar.add_task(name, total=1.0, part="segment 1")
 
             def progress(done, total, t=task):  # done: segments finished, fractions included
                 bar.update(t, completed=done / max(total, 1), part=f"segment {min(int(done) + 1, total)}/{total}")

@@ -13,7 +13,7 @@ if [[ "${1:-}" == "--test" ]]; then
   extras="[test]"
 elif [[ "${1:-}" == "--bench" ]]; then
   packages+=(fluidsynth timgm6mb-soundfont fluid-soundfont-gm musescore-general-soundfont-small csound-soundfont
-             pulseaudio pulseaudio-utils)
+             pulseaudio pulseaudio-utils chromium)
   extras="[test,bench]"
 fi
 missing=()
