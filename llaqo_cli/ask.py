@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from llaqo.errors import error_boundary
 from llaqo.model.options import EngineOptions
-from llaqo.options import COACH_ENGINE, JsonOpt, uses
+from llaqo.options import COACH_ENGINE, output_option, uses
+
+AskJsonOpt = Annotated[Optional[str], output_option(
+    "--json", metavar="FILE|-", show_default=False,
+    help="Write the answers as one JSON document to a file, or - for stdout (as `assess --json`).")]
 
 
 @uses(engine=COACH_ENGINE)
@@ -18,14 +22,13 @@ def ask(
     file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="An audio file.")],
     question: Annotated[str, typer.Argument(metavar="QUESTION", show_default=False,
                                             help="The question, as you would ask a teacher.")],
-    json_out: JsonOpt = None,
+    json_out: AskJsonOpt = None,
     *,
     engine: EngineOptions,
 ) -> None:
     """Ask the neural coach one question about a take; it answers for every 40.96-s chunk.
 
-    --json works as in `llaqo assess`: one JSON document, to a file or - for stdout
-    ({"file", "question", "answers": [{"start_s", "end_s", "answer"}]}).
+    With --json: {"file", "question", "answers": [{"start_s", "end_s", "answer"}]}.
 
     [bold]Examples[/bold]
 
