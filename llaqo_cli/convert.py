@@ -37,4 +37,4 @@ def convert(
 
     with error_boundary():
         out = convert_released(src, dst, mode.value)
-    print(f"wrote {out}", file=sys.stderr)
+    print(f"wrote {out} (a llaqo bundle: config, safetensors weights, manifest of SHA-256 hashes)", file=sys.stderr)

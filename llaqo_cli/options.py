@@ -74,19 +74,43 @@ ReferenceOpt = Annotated[Optional[Path], typer.Option(metavar="SCORE", show_defa
 TranscriberOpt = Annotated[TranscriberName, typer.Option(
     help="The listening engine's transcriber: auto and accurate: transkun (on the GPU when there is one); "
          "fast: basic-pitch's ONNX model, a quick preview that misses more notes and hears no pedal.")]
-JsonOpt = Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", show_default=False,
-                                                help="Write the JSON report to a file, or - for stdout.")]
-MdOpt = Annotated[Optional[Path], typer.Option("--markdown", metavar="FILE", show_default=False,
-                                               help="Write a Markdown report.")]
-HtmlOpt = Annotated[Optional[Path], typer.Option("--html", metavar="FILE", show_default=False,
-                                                 help="Write a self-contained HTML report.")]
-ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show the measurement behind every rating.")]
-MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_default=False,
-                                                 help="Listening engine: write the notes it heard (and the pedal) "
-                                                      "as MIDI; one take.")]
-NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
-                                                  help="Listening engine: write the notes and pedal it heard as "
-                                                       "CSV; one take.")]
+OUTPUT_PANEL = "Output"  # the output options, apart in --help
+
+
+def output_option(*names: str, **kwargs: Any) -> Any:
+    """A typer.Option shown in the Output panel of --help."""
+    return typer.Option(*names, rich_help_panel=OUTPUT_PANEL, **kwargs)
+
+
+JsonOpt = Annotated[Optional[str], output_option(
+    "--json", metavar="FILE|-", show_default=False,
+    help="Write the JSON report (every take in one document) to a file, or - for stdout.")]
+MdOpt = Annotated[Optional[Path], output_option("--markdown", metavar="FILE", show_default=False,
+                                          help="Write a Markdown report (every take in one file).")]
+HtmlOpt = Annotated[Optional[Path], output_option("--html", metavar="FILE", show_default=False,
+                                            help="Write a self-contained HTML report (every take in one page).")]
+ExplainOpt = Annotated[bool, output_option("--explain", help="Show the measurement behind every rating.")]
+MidiOpt = Annotated[Optional[Path], output_option(
+    "--midi", metavar="FILE", show_default=False,
+    help="Listening engine: write the notes it heard (and the pedal) as MIDI; one take.")]
+OutDirOpt = Annotated[Optional[Path], output_option(
+    "--out-dir", "-o", metavar="DIR", show_default=False,
+    help="Write every take's report into DIR as <take>.json, .md, .html, and the notes heard as .mid and .csv "
+         "(listening engine); see --format.")]
+FormatOpt = Annotated[Optional[str], output_option(
+    "--format", "-f", metavar="LIST", show_default=False,
+    help="What --out-dir writes: json, md, html, mid, csv, comma-separated, or all (the default). "
+         "Without --out-dir: into the current folder.")]
+EmbedAudioOpt = Annotated[bool, output_option(
+    "--embed-audio", help="Put a compressed copy of the take (AAC, mono) in the HTML, with a player that jumps "
+                          "to the time of a remark; adds about 0.5 MB a minute.")]
+QuietOpt = Annotated[bool, output_option(
+    "--quiet", "-q", help="Print no report, progress or 'wrote' lines: only what was asked for on stdout, and errors.")]
+VerboseOpt = Annotated[bool, output_option(
+    "--verbose", "-v", help="Also say on stderr what is done, step by step (engine, each take, each file).")]
+NotesOpt = Annotated[Optional[Path], output_option(
+    "--notes", metavar="FILE.csv", show_default=False,
+    help="Listening engine: write the notes and pedal it heard as CSV; one take.")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,8 +141,9 @@ def _plain(value: Any) -> Any:
 COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeOpt, "mode": ModeOpt,
                              "max_length": MaxLenOpt})
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
-OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
-                               "midi": MidiOpt, "notes": NotesOpt})
+OUTPUT = Group(OutputOptions, {"out_dir": OutDirOpt, "formats": FormatOpt, "json_out": JsonOpt, "markdown": MdOpt,
+                               "html": HtmlOpt, "embed_audio": EmbedAudioOpt, "explain": ExplainOpt,
+                               "midi": MidiOpt, "notes": NotesOpt, "quiet": QuietOpt, "verbose": VerboseOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 

@@ -54,7 +54,6 @@ def record(
         Optional[Path],
         typer.Option(
             "--out",
-            "-o",
             metavar="FILE.wav",
             help="Where to save the take (.wav; never overwritten). Default: ./takes/take-DATE-TIME.wav.",
         ),
@@ -80,8 +79,8 @@ def record(
       llaqo record --input "USB" --out etude.wav
       llaqo record --input 2 --no-assess
     """
-    if no_assess and (output.json_out or output.markdown or output.html):
-        raise fail("--json, --markdown and --html need the assessment", hint="drop --no-assess")
+    if no_assess and (output.json_out or output.markdown or output.html or output.out_dir):
+        raise fail("--json, --markdown, --html and --out-dir need the assessment", hint="drop --no-assess")
     if out is not None and out.suffix.lower() != ".wav":
         raise fail(f"--out {out}: takes are saved as WAV", hint="give a name ending in .wav")
     with error_boundary():

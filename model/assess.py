@@ -29,7 +29,8 @@ def build_engine(opts: EngineOptions) -> Engine:
             engine.reason = f"neural coach: model {why}"
             return engine
         if opts.engine == "coach":
-            raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use --engine listen")
+            raise CheckpointError(why, "run `llaqo download` (about 14 GB), or use the listening engine "
+                                       "(`llaqo assess --engine listen`)")
         reason = f"listening engine: {why}"
     else:
         reason = "listening engine: asked for with --engine listen"
@@ -66,6 +67,7 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
             answers = [no_piano_answer(q, seg.start_s, seg.end_s) for q in rubric.questions]
             segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers))
         else:
+            engine.progress = _within(progress, len(segments), max(total, len(segments) + 1)) if progress else None
             answers = [aggregate(a) for a in engine.answer_segment(seg, rubric)]
             segments.append(Segment(seg.index, seg.start_s, seg.end_s, answers, heard=engine.heard_part()))
         if progress:
@@ -78,6 +80,11 @@ def assess_file(path: Path, rubric: Rubric, engine: Engine, progress: Progress |
         elapsed_s=round(time.perf_counter() - started, 3), notes=[_heard_summary(segments, notes, engine)] + notes,
         score_errors=engine.score_errors(),
     )
+
+
+def _within(progress: Progress, done: int, total: int):
+    """The engine's share of the current segment → the take's progress in segments."""
+    return lambda share: progress(done + min(max(share, 0.0), 1.0), total)
 
 
 NO_PIANO = "No piano heard"

@@ -12,13 +12,17 @@ from llaqo.model.audio.chunks import AudioSegment
 from llaqo.rubric.report import Answer
 from llaqo.rubric.schema import Rubric
 
-Progress = Callable[[int, int], None]  # (done, total) — the CLI draws it
+Progress = Callable[[float, int], None]  # (segments done, fractions included; total) — the CLI draws it
+Within = Callable[[float], None]  # the share of the current segment done, 0–1
 
 
 class Engine(Protocol):
     name: str  # "coach" | "listen"
     reason: str  # why this engine answers ("listening engine: no model weights found ..."), set by build_engine
     join_tail_s: float  # a take's last segment shorter than this joins the one before (0: never)
+    # set by assess_file before each segment (None: nobody is watching); an engine calls it as its work on
+    # the segment advances (the transcriber's windows, the coach's batches), so a bar moves within a segment
+    progress: Within | None
 
     def describe(self) -> dict[str, str]:
         """What the report header shows: {"model": ..., "device": ...}."""

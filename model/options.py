@@ -45,6 +45,10 @@ class EngineOptions:
                               "drop --dtype, or use --engine coach")
 
 
+FORMATS = ("json", "md", "html", "mid", "csv")  # what --out-dir writes per take; "all": every one that applies
+NOTE_FORMATS = ("mid", "csv")  # only where the engine gives notes (the listening engine)
+
+
 @dataclass(frozen=True)
 class OutputOptions:
     json_out: str | None = None  # a path, or "-" for stdout
@@ -53,6 +57,34 @@ class OutputOptions:
     explain: bool = False
     midi: Path | None = None  # the listening engine's transcription as MIDI (one take)
     notes: Path | None = None  # ... and as CSV
+    out_dir: Path | None = None  # <take>.json, .md, .html (.mid, .csv) per take, like whisper's --output_dir
+    formats: str | None = None  # "json,md,html,mid,csv" or "all" (the default with --out-dir)
+    embed_audio: bool = False  # a compressed copy of the take in the HTML, with a player
+    quiet: bool = False  # nothing but results and errors
+    verbose: bool = False  # also what is done, step by step, on stderr
+
+    def __post_init__(self) -> None:
+        if self.quiet and self.verbose:
+            raise ConfigError("--quiet and --verbose ask for opposite things", "give one of them")
+        if self.formats is not None:
+            unknown = [f for f in self.format_list(self.formats) if f not in (*FORMATS, "all")]
+            if unknown:
+                raise ConfigError(f"--format {self.formats}: unknown {', '.join(unknown)}",
+                                  f"use a comma-separated list of {', '.join(FORMATS)}, or all")
+            if self.out_dir is None:  # as whisper: the files go to the current folder
+                object.__setattr__(self, "out_dir", Path("."))
+
+    @staticmethod
+    def format_list(text: str) -> list[str]:
+        return [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+
+    @property
+    def dir_formats(self) -> tuple[str, ...]:
+        """What --out-dir writes per take, in FORMATS order (mid/csv only when the engine gives notes)."""
+        if self.out_dir is None:
+            return ()
+        asked = self.format_list(self.formats or "all")
+        return FORMATS if "all" in asked else tuple(f for f in FORMATS if f in asked)
 
 
 @dataclass(frozen=True)

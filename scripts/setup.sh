@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Set up llaqo on a Debian machine: system audio packages, then a virtualenv in .venv with llaqo in it.
 #   bash scripts/setup.sh          # to use llaqo
-#   bash scripts/setup.sh --test   # also what the tests need (fluidsynth, a soundfont, PulseAudio, pytest)
+#   bash scripts/setup.sh --test   # also what the tests need (fluidsynth, a soundfont, PulseAudio, Chromium
+#                                  # for the HTML report's pictures, pytest)
 #   bash scripts/setup.sh --bench  # also the outside-material benchmark's piano sounds and score readers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libportaudio2 libsndfile1 libasound2-plugins)
 extras=""
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(fluidsynth timgm6mb-soundfont pulseaudio pulseaudio-utils)
+  packages+=(fluidsynth timgm6mb-soundfont pulseaudio pulseaudio-utils chromium)
   extras="[test]"
 elif [[ "${1:-}" == "--bench" ]]; then
   packages+=(fluidsynth timgm6mb-soundfont fluid-soundfont-gm musescore-general-soundfont-small csound-soundfont
-             pulseaudio pulseaudio-utils)
+             pulseaudio pulseaudio-utils chromium)
   extras="[test,bench]"
 fi
 missing=()

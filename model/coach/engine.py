@@ -25,6 +25,7 @@ class CoachEngine:
     name = "coach"
     reason = ""
     join_tail_s = 0.0  # the model hears at most one 40.96-s chunk per segment: a tail stays its own
+    progress = None  # set by assess_file: the share of the segment's answers generated
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
                  max_length: int | None = None, batch_size: int = 8):
@@ -73,8 +74,10 @@ class CoachEngine:
         features = chunk_features(segment.samples, segment.rate).unsqueeze(0)  # (1, 1, 4096, 128)
         compat = self.model.cfg.mode == "compat"
         windows = [list(range(min(segment.n_windows, C.WINDOWS_PER_CHUNK)))] if compat else None
+        within = self.progress
+        tell = (lambda done, total: within(done / total)) if within else None
         texts = answer(self.model, features, [self.ask_for(q) for q in rubric.questions], windows,
-                       batch_size=self.batch_size)
+                       batch_size=self.batch_size, progress=tell)
         answers = [Answer.for_question(q) for q in rubric.questions]
         for row, text in sorted(texts.items(), key=lambda kv: (kv[0].question, kv[0].window or 0)):
             start, end = self._span(segment, row.window)

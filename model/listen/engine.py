@@ -38,6 +38,8 @@ class ListenEngine:
 
     name = "listen"
     reason = ""
+    progress = None  # set by assess_file: the share of the segment done
+    TRANSCRIBE_SHARE = 0.9  # of a segment's time; the measures take the rest
     join_tail_s = 8.0  # a shorter last part is judged with the one before: too few notes to rate alone
 
     def __init__(self, reference: Path | None = None, device: Device | str = "auto", transcriber: str = "auto"):
@@ -77,7 +79,9 @@ class ListenEngine:
         return heard_part(self._last) if self._last is not None else None
 
     def transcribe(self, segment: AudioSegment) -> Transcription:
-        return self.transcriber.transcribe(segment.samples, segment.rate, segment.start_s)
+        within = self.progress
+        tell = (lambda share: within(self.TRANSCRIBE_SHARE * share)) if within else None
+        return self.transcriber.transcribe(segment.samples, segment.rate, segment.start_s, progress=tell)
 
     def answer_segment(self, segment: AudioSegment, rubric: Rubric) -> list[Answer]:
         keys = None

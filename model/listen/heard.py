@@ -27,7 +27,8 @@ CURVE_STEP_S = 0.25  # the curves are sampled this often (a 40-s segment: 160 po
 def heard_part(tr: Transcription) -> dict[str, Any]:
     """The segment's notes ([onset s, offset s, MIDI pitch, velocity]), pedal presses ([down s, up s,
     "sustain"|"soft"]), and curves: tempo ([t s, bpm], the local tempo the tempo rating reads) and
-    loudness ([t s, velocity], the melody's smoothed level the dynamics rating reads); times in the take."""
+    loudness ([t s, velocity], the melody's smoothed level the dynamics rating reads) and the same level for
+    each hand's notes (`loudness_by_hand`: "right", "left"); times in the take."""
     a = Analysis(tr)
     out: dict[str, Any] = {
         "has_pedal": tr.has_pedal,
@@ -35,6 +36,7 @@ def heard_part(tr: Transcription) -> dict[str, Any]:
         "pedals": [[round(p.onset, 4), round(p.offset, 4), p.kind] for p in tr.pedals],
         "tempo": [],
         "loudness": [],
+        "loudness_by_hand": {"right": [], "left": []},
     }
     if a.pulse is not None:
         t, bpm = timing._local_tempo(a.pulse, timing.FINE_S)
@@ -42,7 +44,22 @@ def heard_part(tr: Transcription) -> dict[str, Any]:
     if len(dynamics._melody(a)) >= 2:
         t, level = dynamics.loudness_curve(a)
         out["loudness"] = _sampled(t, level)
+    out["loudness_by_hand"] = {name: _hand_loudness(a, right) for name, right in (("right", True), ("left", False))}
     return out
+
+
+def _hand_loudness(a: Analysis, right: bool) -> list[list[float]]:
+    """[t s, velocity] every CURVE_STEP_S: the smoothed level of every note one hand plays (ghosts left out,
+    as on the melody's curve); empty when that hand plays fewer than two notes."""
+    n = a.notes
+    keep = (a.right_hand == right) & (n.velocity >= dynamics.GHOST)
+    t, v = n.onset[keep], n.velocity[keep].astype(float)
+    if len(t) < 2:
+        return []
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    smooth = np.array([v[np.abs(t - x) <= dynamics.SMOOTH_S].mean() for x in t])
+    return _sampled(t, smooth)
 
 
 def _sampled(t: np.ndarray, v: np.ndarray) -> list[list[float]]:

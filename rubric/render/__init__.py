@@ -13,10 +13,11 @@ from llaqo.rubric.render.json_report import (
     write_json,
 )
 from llaqo.rubric.render.markdown import report_to_markdown, reports_to_markdown
-from llaqo.rubric.render.terminal import render_terminal, render_terminal_many
+from llaqo.rubric.render.terminal import print_terminal, render_terminal, render_terminal_many
 
 __all__ = [
     "load_report_schema",
+    "print_terminal",
     "render_terminal",
     "render_terminal_many",
     "report_to_html",

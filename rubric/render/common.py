@@ -52,9 +52,30 @@ def dimension_rows(summary: dict[str, Any]) -> list[DimensionRow]:
 
 
 def split_overall(rows: list[DimensionRow]) -> tuple[list[DimensionRow], DimensionRow | None]:
-    """The aspect rows, and the overall row (shown apart) if the rubric asks for one."""
+    """The aspect rows, and the overall row (shown apart) if the rubric asks for one; the overall row's
+    comments lose the sentences they repeat from the aspect rows (the weakest aspect's, word for word)."""
     overall = next((r for r in rows if r.dimension == OVERALL), None)
-    return [r for r in rows if r.dimension != OVERALL], overall
+    aspects = [r for r in rows if r.dimension != OVERALL]
+    if overall is not None:
+        overall = replace(overall, comments=_without_repeats(overall.comments, aspects))
+    return aspects, overall
+
+
+def _without_repeats(comments: list[dict[str, Any]], aspects: list[DimensionRow]) -> list[dict[str, Any]]:
+    said = sorted({c["text"].strip() for row in aspects for c in row.comments if c["text"].strip()}, key=len,
+                  reverse=True)
+    labels = [row.label for row in aspects]
+    kept = []
+    for comment in comments:
+        text = comment["text"]
+        for sentence in said:
+            text = text.replace(sentence, "")
+        rest = text
+        for label in labels:
+            rest = rest.replace(f"{label}:", "")
+        if rest.strip(" .,:;—–-"):
+            kept.append({**comment, "text": " ".join(text.split()).rstrip(" —–-:;,")})
+    return kept
 
 
 def first_entry(summary: dict[str, Any], kind: str) -> dict[str, Any] | None:
@@ -157,12 +178,38 @@ def timeline(report: Report) -> tuple[list[tuple[str, str]], list[dict[str, Any]
 
 
 def evidence_by_answer(report: Report) -> list[tuple[str, list[Evidence]]]:
-    """(label, evidence) for every whole-take answer that has evidence behind it."""
-    return [
-        (f"{a.display_label} ({a.kind})", a.evidence)
-        for a in take_answers(report)
-        if a.evidence
-    ]
+    """(label, evidence) per dimension, each measurement once: a dimension's rating and comment share
+    their evidence, and the overall row's evidence (the other rows' again) is left out when those rows
+    show it already."""
+    seen: set[tuple] = set()
+    groups: dict[str, tuple[str, list[Evidence]]] = {}
+    answers = sorted(take_answers(report), key=lambda a: a.dimension == OVERALL)  # the aspects first
+    for answer in answers:
+        for item in answer.evidence:
+            key = (item.measure, item.value, item.unit, item.detail, tuple(map(tuple, item.times)))
+            if key not in seen:
+                seen.add(key)
+                groups.setdefault(answer.dimension, (answer.display_label, []))[1].append(item)
+    return [group for group in groups.values() if group[1]]
+
+
+WHOLE_SHARE = 0.75  # a span this much of its segment long says "all along"; the shorter ones say where
+
+
+def dimension_places(report: Report) -> dict[str, list[list[float]]]:
+    """The times the measurements behind each dimension point at (merged), e.g. where the legato breaks:
+    in each segment, the pointed ones (the late onsets) rather than a span over nearly all of it, when
+    there are both."""
+    places: dict[str, list] = {}
+    for segment in report.segments:
+        length = segment.end_s - segment.start_s
+        spans: dict[str, list] = {}
+        for answer in segment.answers:
+            spans.setdefault(answer.dimension, []).extend(t for e in answer.evidence for t in e.times)
+        for dimension, where in spans.items():
+            pointed = [t for t in where if t[1] - t[0] < WHOLE_SHARE * length]
+            places.setdefault(dimension, []).extend(pointed or where)
+    return {d: [list(s) for s in merge_spans(where, gap_s=HEARD_GAP_S)] for d, where in places.items() if where}
 
 
 def evidence_text(item: Evidence) -> str:
@@ -172,5 +219,5 @@ def evidence_text(item: Evidence) -> str:
     if item.detail:
         text += f" — {item.detail}"
     if item.times:
-        text += f" ({spans_text(item.times)})"
+        text += f" ({spans_text(item.times, point_below_s=1.0)})"  # as the remarks name them
     return text

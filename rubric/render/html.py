@@ -1,13 +1,19 @@
-"""The report as one self-contained HTML page for a teacher: inline CSS and SVG, no scripts, no links
-to anything outside the file."""
+"""The report as one self-contained HTML page for a teacher, rendered from Jinja2 templates
+(rubric/render/templates): inline CSS, SVG and a small inline script, nothing outside the file, so it
+opens offline. What each take shows: "Practise first", the timeline of remarks, the tempo and loudness
+curves, the piano roll (with the score errors when a score was given), every aspect, the evidence."""
 
 from __future__ import annotations
 
-from html import escape
+from base64 import b64encode
 from typing import Any, Iterable
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from llaqo.common.times import spans_text
 from llaqo.rubric.render.common import (
     DimensionRow,
+    dimension_places,
     dimension_rows,
     distinct_comments,
     evidence_by_answer,
@@ -15,125 +21,120 @@ from llaqo.rubric.render.common import (
     followed_text,
     header_facts,
     piece_facts,
-    rating_bar,
     rating_text,
     spans_brief,
     split_overall,
 )
-from llaqo.rubric.render.svg import rating_colour, timeline_svg
+from llaqo.rubric.render.palette import SCORE_ERROR_STYLE, difficulty_colour, ink_on, rating_colour
+from llaqo.rubric.render.plots import loudness_chart, piano_roll, take_length, tempo_chart, ticks, timeline_lanes
+from llaqo.rubric.render.practice import practise_first
 from llaqo.rubric.report import Report
 from llaqo.rubric.summary import summarize
 
-VISIBLE_COMMENTS = 3  # more are folded into a <details> element
+Audio = tuple[str, bytes]  # (MIME type, the file's bytes): a compressed copy of the take to embed
 
-CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 2rem auto;
-       max-width: 1000px; padding: 0 1rem; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #d5dae1; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; }
-dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
-.notes { border-left: 5px solid #e0a100; background: #fff7e0; padding: .5rem 1rem; margin: 1rem 0; }
-table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e4e8ee; }
-tr.overall td { font-weight: 600; border-top: 2px solid #b9c1cc; }
-.bar { font-family: ui-monospace, monospace; letter-spacing: -1px; }
-.muted { color: #6b7684; font-size: .9em; } ul.comments { margin: 0; padding-left: 1rem; }
-svg.timeline text { font: 11px system-ui, sans-serif; fill: #39424e; }
-svg.timeline text.tick { text-anchor: middle; fill: #6b7684; } svg.timeline .axis { stroke: #8a94a3; }
-"""
+_ENV: Environment | None = None
 
 
-def report_to_html(report: Report) -> str:
-    """One take as a complete HTML page."""
-    return _page(f"llaqo — {report.file}", _section(report))
+def _env() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=PackageLoader("llaqo.rubric.render", "templates"), autoescape=True,
+                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return _ENV
 
 
-def reports_to_html(reports: Iterable[Report]) -> str:
-    """Several takes in one page, one section each."""
+def report_to_html(report: Report, audio: Audio | None = None) -> str:
+    """One take as a complete HTML page; `audio` embeds a player that jumps to a remark's time."""
+    return reports_to_html([report], {report.file: audio} if audio else None)
+
+
+def reports_to_html(reports: Iterable[Report], audio: dict[str, Audio] | None = None) -> str:
+    """Several takes in one page: a list of them first, then one section each."""
     reports = list(reports)
-    return _page("llaqo — " + ", ".join(r.file for r in reports), "\n".join(_section(r) for r in reports))
+    takes = [take_view(r, (audio or {}).get(r.file)) | {"index": i} for i, r in enumerate(reports, 1)]
+    title = "llaqo — " + ", ".join(r.file for r in reports)
+    return _env().get_template("page.html.j2").render(title=title, takes=takes)
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
+def score_errors_of(report: Report) -> list[dict[str, Any]]:
+    """The report's score errors ({type, time_s, bar, beat, pitch_expected, pitch_played, hand}), if any."""
+    return list(report.score_errors or [])
 
 
-def _section(report: Report) -> str:
+def take_view(report: Report, audio: Audio | None = None) -> dict[str, Any]:
+    """Everything the take template shows, as plain values (escaped by the template)."""
     summary = summarize(report)
     rows, overall = split_overall(dimension_rows(summary))
-    parts = [f'<section class="report">\n<h2>{escape(report.file)}</h2>', _facts(report), _notes(report.notes)]
-    parts.append(timeline_svg(report))
-    if rows or overall:
-        parts.append(_dimension_table(rows, overall))
-    parts += [_piece(summary), _evidence(report), "</section>"]
-    return "\n".join(p for p in parts if p)
+    errors = score_errors_of(report)
+    duration = take_length(report)
+    places = dimension_places(report)
+    charts = [c for c in (tempo_chart(report), loudness_chart(report)) if c is not None]
+    return {
+        "file": report.file,
+        "duration": round(duration, 3),
+        "facts": header_facts(report),
+        "notes": report.notes,
+        "audio": f"data:{audio[0]};base64,{b64encode(audio[1]).decode()}" if audio else None,
+        "practise": [_practice_view(p) for p in practise_first(report, errors)],
+        "rated": any(r.rating and r.rating["value"] is not None for r in rows),
+        "lanes": timeline_lanes(report),
+        "ticks": ticks(duration),
+        "legend": [(v, rating_colour(v, (1, 6)), ink_on(rating_colour(v, (1, 6)))) for v in range(1, 7)],
+        "charts": charts,
+        "roll": piano_roll(report, errors),
+        "error_keys": [(kind, colour, symbol) for kind, (colour, symbol) in SCORE_ERROR_STYLE.items() if errors],
+        "rows": [_row_view(r, places, r is overall) for r in rows + ([overall] if overall else [])],
+        "overall": rating_text(overall.rating) if overall and overall.rating else "",
+        "piece": [_piece_view(title, text, entry) for title, text, entry in piece_facts(summary)],
+        "evidence": [(label, [evidence_text(e) for e in items]) for label, items in evidence_by_answer(report)],
+    }
 
 
-def _facts(report: Report) -> str:
-    items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in header_facts(report))
-    return f'<dl class="facts">{items}</dl>'
+def _practice_view(point) -> dict[str, Any]:
+    where = spans_text(point.places, most=4, point_below_s=1.0)
+    if point.bars:
+        where = f"bars {_bars_text(point.bars)} ({where})"
+    colour = rating_colour(round(1 + 5 * max(point.fraction, 0.0)), (1, 6))
+    start = min((a for a, _ in point.places), default=0.0)
+    end = max((b for _, b in point.places), default=start)
+    return {"label": point.label, "rating": point.rating, "where": where, "measured": point.measured,
+            "drill": point.drill, "colour": colour, "ink": ink_on(colour), "start": start, "end": end}
 
 
-def _notes(notes: list[str]) -> str:
-    if not notes:
-        return ""
-    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
-    return f'<div class="notes"><strong>What the engine heard</strong><ul>{items}</ul></div>'
+def _bars_text(bars: list[int]) -> str:
+    """[3, 4, 5, 9] → "3–5, 9"."""
+    runs: list[list[int]] = []
+    for bar in bars:
+        if runs and bar == runs[-1][1] + 1:
+            runs[-1][1] = bar
+        else:
+            runs.append([bar, bar])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
-def _dimension_table(rows: list[DimensionRow], overall: DimensionRow | None) -> str:
-    lines = ["<table>", "<tr><th>Dimension</th><th>Rating</th><th>Comment</th><th>Heard</th></tr>"]
-    for row in rows + ([overall] if overall else []):
-        css = ' class="overall"' if row is overall else ""
-        lines.append(
-            f"<tr{css}><td>{escape(row.label)}</td><td>{_rating_cell(row.rating)}</td>"
-            f'<td>{_comments_cell(row)}</td><td class="muted">{escape(spans_brief(row.heard))}</td></tr>'
-        )
-    lines.append("</table>")
-    return "\n".join(lines)
+def _row_view(row: DimensionRow, places: dict[str, list[list[float]]], overall: bool) -> dict[str, Any]:
+    entry = row.rating
+    where_spans = places.get(row.dimension) if not overall else None
+    where_spans = where_spans or row.heard
+    colour = rating_colour(entry["value"], entry["scale"]) if entry and entry["value"] is not None else "#ffffff"
+    return {
+        "label": row.label,
+        "overall": overall,
+        "rating": rating_text(entry) if entry else "",
+        "colour": colour,
+        "ink": ink_on(colour),
+        "followed": followed_text(entry) if entry else "",
+        "comments": [(text, spans_brief(where)) for text, where in distinct_comments(row)],
+        "where": spans_brief(where_spans) if where_spans else "—",
+        "where_s": [where_spans[0][0], where_spans[-1][1]] if where_spans else None,
+    }
 
 
-def _rating_cell(entry: dict[str, Any] | None) -> str:
-    if entry is None:
-        return ""
-    cell = escape(rating_text(entry))
-    if entry["value"] is not None:
-        colour = rating_colour(entry["value"], entry["scale"])
-        bar = rating_bar(entry["value"], entry["scale"])
-        cell = f'<span class="bar" style="color: {colour}">{bar}</span> {cell}'
-    if followed_text(entry):
-        cell += f'<br><span class="muted">{escape(followed_text(entry))}</span>'
-    return cell
-
-
-def _comments_cell(row: DimensionRow) -> str:
-    comments = distinct_comments(row)
-    if len(comments) == 1:
-        return escape(comments[0][0])
-    items = [
-        f'<li>{escape(text)} <span class="muted">{escape(spans_brief(where))}</span></li>' for text, where in comments
-    ]
-    html = f'<ul class="comments">{"".join(items[:VISIBLE_COMMENTS])}</ul>'
-    if len(items) > VISIBLE_COMMENTS:
-        rest = f'<ul class="comments">{"".join(items[VISIBLE_COMMENTS:])}</ul>'
-        html += f"<details><summary>{len(items) - VISIBLE_COMMENTS} more</summary>{rest}</details>"
-    return html
-
-
-def _piece(summary: dict[str, Any]) -> str:
-    items = "".join(f"<li><strong>{title}:</strong> {escape(text)}</li>" for title, text, _ in piece_facts(summary))
-    return f"<ul>{items}</ul>" if items else ""
-
-
-def _evidence(report: Report) -> str:
-    items = evidence_by_answer(report)
-    if not items:
-        return ""
-    blocks = [
-        f"<h3>{escape(label)}</h3><ul>" + "".join(f"<li>{escape(evidence_text(e))}</li>" for e in evidence) + "</ul>"
-        for label, evidence in items
-    ]
-    return "<details><summary>Evidence behind the ratings</summary>" + "".join(blocks) + "</details>"
+def _piece_view(title: str, text: str, entry: dict[str, Any]) -> dict[str, Any]:
+    if entry["kind"] == "difficulty" and entry["value"] is not None and entry["scale"]:
+        colour = difficulty_colour(entry["value"], entry["scale"])
+        low, high = entry["scale"]
+        hint = f"({low} easiest – {high} hardest: a fact about the piece, not a judgement of the playing)"
+        return {"title": title, "text": text, "colour": colour, "ink": ink_on(colour), "hint": hint}
+    return {"title": title, "text": text, "colour": "", "ink": "", "hint": ""}

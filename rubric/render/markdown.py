@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from llaqo.common.times import spans_text
 from llaqo.rubric.render.common import (
     NO_EVIDENCE,
     DimensionRow,
     comment_text,
+    dimension_places,
     dimension_rows,
     evidence_by_answer,
     evidence_text,
@@ -21,6 +23,7 @@ from llaqo.rubric.render.common import (
     split_overall,
     timeline,
 )
+from llaqo.rubric.render.practice import practise_first
 from llaqo.rubric.report import Report
 from llaqo.rubric.summary import summarize
 
@@ -31,8 +34,9 @@ def report_to_markdown(report: Report, explain: bool = False) -> str:
     rows, overall = split_overall(dimension_rows(summary))
     parts = [_header(report), _notes(report.notes)]
     if rows or overall:
-        parts.append(_dimension_table(rows + ([overall] if overall else [])))
+        parts.append(_dimension_table(rows + ([overall] if overall else []), dimension_places(report)))
     parts.append(_piece(summary))
+    parts.append(_practise(report))
     if len(report.segments) > 1:
         parts.append(_timeline_table(report))
     if explain:
@@ -58,11 +62,14 @@ def _notes(notes: list[str]) -> str:
     return "\n".join(["> **What the engine heard**", ">"] + [f"> - {_escape(n)}" for n in notes])
 
 
-def _dimension_table(rows: list[DimensionRow]) -> str:
-    lines = ["| Dimension | Rating | Comment | Heard |", "|---|---|---|---|"]
+def _dimension_table(rows: list[DimensionRow], places: dict) -> str:
+    """Where: the times the measurements point at (where the legato breaks), else what was heard."""
+    lines = ["| Dimension | Rating | Comment | Where |", "|---|---|---|---|"]
     for row in rows:
-        label = f"**{_escape(row.label)}**" if row.dimension == "overall" else _escape(row.label)
-        cells = [label, _rating_cell(row.rating), _escape(comment_text(row)), spans_brief(row.heard)]
+        overall = row.dimension == "overall"
+        label = f"**{_escape(row.label)}**" if overall else _escape(row.label)
+        where = (None if overall else places.get(row.dimension)) or row.heard
+        cells = [label, _rating_cell(row.rating), _escape(comment_text(row)), spans_brief(where)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -80,6 +87,21 @@ def _rating_cell(entry: dict[str, Any] | None) -> str:
 
 def _piece(summary: dict[str, Any]) -> str:
     return "\n".join(f"- **{title}:** {_escape(text)}" for title, text, _ in piece_facts(summary))
+
+
+def _practise(report: Report) -> str:
+    """"Practise first": the weakest points (rubric.render.practice has the rule), where, and a drill."""
+    points = practise_first(report, list(report.score_errors or []))
+    if not points:
+        return ""
+    lines = ["### Practise first", ""]
+    for i, p in enumerate(points, 1):
+        where = spans_text(p.places, most=4, point_below_s=1.0)
+        if p.bars:
+            where = "bars " + ", ".join(map(str, p.bars)) + f" ({where})"
+        lines.append(f"{i}. **{_escape(p.label)} {p.rating}** at {where}: {_escape(p.drill)}")
+        lines += [f"   - measured: {_escape(m)}" for m in p.measured]
+    return "\n".join(lines)
 
 
 def _timeline_table(report: Report) -> str:

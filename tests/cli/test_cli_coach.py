@@ -34,11 +34,13 @@ def test_ask_answers_every_chunk_in_both_modes(run, released_dir, takes, mode):
 
 def test_convert_then_ask_gives_the_same_answers(run, released_dir, takes, tmp_path):
     assert run("convert", released_dir, tmp_path / "bundle").exit_code == 0
-    args = ("ask", takes["a"], "Is the legato even?", "--json", *FAST)
+    args = ("ask", takes["a"], "Is the legato even?", "--json", "-", *FAST)
     original = run(*args, "--model", released_dir)
     converted = run(*args, "--model", tmp_path / "bundle")
     assert original.exit_code == converted.exit_code == 0
-    assert json.loads(original.output)["answer"] == json.loads(converted.output)["answer"]
+    doc = json.loads(original.stdout)  # one document, as `assess --json -` prints
+    assert doc["question"] == "Is the legato even?" and len(doc["answers"]) == 1
+    assert doc["answers"] == json.loads(converted.stdout)["answers"]
 
 
 @pytest.mark.parametrize("damage,message", [

@@ -36,9 +36,9 @@ def test_overfits_eight_examples_and_the_bundle_answers(tiny_init, eight, tmp_pa
     assert len(losses) == 20
     assert min(losses[-3:]) <= 0.1 * losses[0], losses
     result = CliRunner().invoke(app, ["ask", str(audio / "Burgmuller" / "b-00.wav"), QUESTIONS[0], "--model",
-                                      str(bundle), "--device", "cpu", "--fast", "--json"])
+                                      str(bundle), "--device", "cpu", "--fast", "--json", "-"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output.splitlines()[-1])["answer"] == ANSWERS[0]
+    assert json.loads(result.stdout)["answers"][0]["answer"] == ANSWERS[0]
 
 
 def _cli(*args: str) -> list[str]:

@@ -41,7 +41,8 @@ def find_released(folder: Path) -> ReleasedLayout:
     ckpts = sorted((int(m.group(1)), p) for p in folder.glob("checkpoint_*.pth") if (m := _CKPT.search(p.name)))
     if not ckpts:
         raise CheckpointError(
-            f"{folder}: no checkpoint_<iters>.pth here", "run `llaqo download` or point --model at it"
+            f"{folder}: no checkpoint_<iters>.pth here",
+            "run `llaqo download`, or give the folder that holds the released checkpoint",
         )
     vit = folder / "vit.pth"
     if not vit.is_file():

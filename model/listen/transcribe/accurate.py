@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -76,12 +77,18 @@ class AccurateTranscriber:
         return f"{self.name}{' (int8)' if self.quantized else ''}"
 
     @torch.inference_mode()
-    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0) -> Transcription:
-        """samples (channels, n) float32 at `rate` → notes and pedal with times in take seconds."""
+    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0,
+                   progress: Callable[[float], None] | None = None) -> Transcription:
+        """samples (channels, n) float32 at `rate` → notes and pedal with times in take seconds;
+        `progress(share)` after each window."""
         audio = _to_model_rate(torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)), rate)
         duration = audio.shape[-1] / MODEL_RATE
         starts = plan_windows(duration, WINDOW_S, self.overlap_s)
-        per_window = [self._window(audio, s, start_s) for s in starts]
+        per_window = []
+        for i, s in enumerate(starts):
+            per_window.append(self._window(audio, s, start_s))
+            if progress:
+                progress((i + 1) / len(starts))
         cuts = [start_s + (starts[i + 1] + starts[i] + WINDOW_S) / 2 for i in range(len(starts) - 1)]
         events = _stitch(per_window, cuts, start_s)
         notes = [Note(e.pitch, e.start, e.end, e.velocity) for e in events if e.pitch > 0]

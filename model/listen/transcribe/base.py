@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -22,5 +22,7 @@ class Transcriber(Protocol):
     def describe(self) -> str:
         """Its name as the report shows it, with how it runs ("transkun 2.0.1 (int8)")."""
 
-    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0) -> Transcription:
-        """samples (channels, n) float32 at `rate` → notes with times in take seconds (start_s + t)."""
+    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0,
+                   progress: Callable[[float], None] | None = None) -> Transcription:
+        """samples (channels, n) float32 at `rate` → notes with times in take seconds (start_s + t);
+        `progress(share)` is called as the work advances (0–1)."""

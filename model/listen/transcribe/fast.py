@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -96,10 +97,14 @@ class FastTranscriber:
     def describe(self) -> str:
         return self.name
 
-    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0) -> Transcription:
-        """samples (channels, n) float32 at `rate` → notes with times in take seconds; no pedal."""
+    def transcribe(self, samples: np.ndarray, rate: int, start_s: float = 0.0,
+                   progress: Callable[[float], None] | None = None) -> Transcription:
+        """samples (channels, n) float32 at `rate` → notes with times in take seconds; no pedal;
+        `progress(share)` after the model's pass (most of the time) and at the end."""
         audio = to_model_audio(samples, rate)
         onsets, frames = self.posteriorgrams(audio)
+        if progress:
+            progress(0.8)
         partials = partial_levels(audio, MODEL_RATE, HOP, len(frames))  # (t, 88, partials) dBFS
         levels = key_levels(partials)  # (t, 88)
         events = posteriors_to_notes(onsets, frames, onset_ok=attack_confirmed(partials))
@@ -110,6 +115,8 @@ class FastTranscriber:
                  for e, v in zip(events, velocity)]
         duration = len(audio) / MODEL_RATE
         signal = _resample(audio, MODEL_RATE, SIGNAL_RATE)
+        if progress:
+            progress(1.0)
         return Transcription(notes, start_s, start_s + duration, [], False, signal, SIGNAL_RATE)
 
     def posteriorgrams(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
