@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from llaqo.errors import error_boundary, say
-from llaqo.model.options import EngineOptions, OutputOptions
-from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
+from llaqo.model.options import EngineOptions, HistoryOptions, OutputOptions
+from llaqo.options import ENGINE, HISTORY, OUTPUT, RubricOpt, uses
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -20,10 +20,11 @@ EXAMPLES = """
   llaqo assess take.flac --rubric quick --html report.html
   llaqo assess etude.wav --engine listen --reference etude.mid --explain
   llaqo assess take.wav --model ckpts/ --fast    # the neural coach, greedy decoding
+  llaqo assess etude.wav --piece etude           # kept in the practice history: see `llaqo history`
 """
 
 
-@uses(engine=ENGINE, output=OUTPUT)
+@uses(engine=ENGINE, output=OUTPUT, history=HISTORY)
 def assess(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", show_default=False,
                                                 help="Audio files: wav, flac, ogg, mp3, m4a/aac.")],
@@ -31,18 +32,21 @@ def assess(
     *,
     engine: EngineOptions,
     output: OutputOptions,
+    history: HistoryOptions,
 ) -> None:
     """Listen to takes and answer a teacher's rubric, segment by segment (40 s each)."""
     with error_boundary():
-        code = run_assessment(files, rubric, engine=engine, output=output)
+        code = run_assessment(files, rubric, engine=engine, output=output, history=history)
     raise typer.Exit(code)
 
 
 assess.__doc__ = (assess.__doc__ or "") + "\n" + EXAMPLES
 
 
-def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions) -> int:
-    """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
+def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions,
+                   history: HistoryOptions | None = None) -> int:
+    """Assess every file, render, write, store in the practice history; → exit code (1 if any file
+    failed). Used by assess and record."""
     from llaqo.common.errors import ConfigError
     from llaqo.common.files import check_outputs
     from llaqo.model.assess import build_engine
@@ -54,11 +58,34 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     inputs = [*files, *(p for p in (engine.listen.reference, engine.coach.model, rubric) if p and Path(p).exists())]
     check_outputs([output.json_out, output.markdown, output.html, output.midi, output.notes], inputs)
     the_rubric = load_rubric(rubric)
+    store = _open_history(history, engine)
     the_engine = build_engine(engine)
     reports, failures = _assess_all(files, the_rubric, the_engine)
     _emit(reports, failures, output)
     _export(reports, output)
+    _remember(reports, store)
     return 1 if failures else 0
+
+
+def _open_history(history: HistoryOptions | None, engine: EngineOptions):
+    from llaqo.model.history.save import HistoryWriter
+
+    return HistoryWriter.open(history or HistoryOptions(no_history=True), engine.listen.reference)
+
+
+def _remember(reports, store) -> None:
+    """Each report into the practice history (at a terminal, one line on stderr says where)."""
+    from llaqo.common.text import shown
+
+    try:
+        for report in reports:
+            store.add(report)
+    finally:
+        store.close()
+    if store.store is not None and reports and sys.stderr.isatty():
+        piece = f" as {shown(store.piece)!r}" if store.piece else " (no --piece named)"
+        print(f"history: {len(reports)} take{'s' if len(reports) != 1 else ''} stored{piece} in "
+              f"{shown(store.store.path)}", file=sys.stderr)
 
 
 def _export(reports, output: OutputOptions) -> None:

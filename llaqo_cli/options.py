@@ -21,7 +21,7 @@ import typer
 
 from llaqo.common.device import Device
 from llaqo.common.errors import DeviceError
-from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions, OutputOptions
+from llaqo.model.options import CoachOptions, EngineOptions, HistoryOptions, ListenOptions, OutputOptions
 
 
 class EngineName(str, Enum):
@@ -86,6 +86,11 @@ MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
                                                   help="Listening engine: write the notes and pedal it heard as "
                                                        "CSV; one take.")]
+PieceOpt = Annotated[Optional[str], typer.Option("--piece", metavar="NAME", show_default=False,
+                                               help="The piece this take is of, for `llaqo history` "
+                                                    "(default: the --reference score's title).")]
+NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this result in the practice "
+                                                                 "history ($LLAQO_HOME/history.db).")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +124,7 @@ LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": Transcr
 OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
                                "midi": MidiOpt, "notes": NotesOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
+HISTORY = Group(HistoryOptions, {"piece": PieceOpt, "no_history": NoHistoryOpt})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 
 

@@ -56,6 +56,22 @@ class OutputOptions:
 
 
 @dataclass(frozen=True)
+class HistoryOptions:
+    """Where assess and record keep each take's result (model/history)."""
+
+    piece: str | None = None  # the piece the take is of; default: the reference score's title
+    no_history: bool = False
+    path: Path | None = None  # default: $LLAQO_HOME/history.db, else the user's data folder
+
+    def __post_init__(self) -> None:
+        if self.piece is not None and not self.piece.strip():
+            raise ConfigError("--piece is empty", "name the piece, e.g. --piece etude")
+        if self.no_history and self.piece is not None:
+            raise ConfigError("--piece names the piece for the history, and --no-history skips it",
+                              "drop one of them")
+
+
+@dataclass(frozen=True)
 class TrainFlags:
     """What the command line sets for a training run, over the stage's YAML (None keeps the YAML's value)."""
 
