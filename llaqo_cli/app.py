@@ -75,11 +75,12 @@ typer.core.TyperOption.display_type_rich = _option_type
 
 
 def _register() -> None:
-    from llaqo import ask, assess, convert, download, history, record, train
+    from llaqo import ask, assess, compare, convert, download, history, record, train
     from llaqo import eval as eval_cli
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)
+    app.command("compare")(compare.compare)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)
     app.command("history")(history.history)

@@ -125,6 +125,8 @@ OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": H
                                "midi": MidiOpt, "notes": NotesOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
 HISTORY = Group(HistoryOptions, {"piece": PieceOpt, "no_history": NoHistoryOpt})
+LISTEN_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"listen": LISTEN}, fixed={"engine": "listen"})
+COMPARE_OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 
 
