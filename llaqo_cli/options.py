@@ -86,6 +86,9 @@ MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
                                                   help="Listening engine: write the notes and pedal it heard as "
                                                        "CSV; one take.")]
+JudgesOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
+    "PianoJudges heads (`llaqo train judge`): difficulty and technique come from them; default: the model's "
+    "judges/ folder when it has one."))]
 PieceOpt = Annotated[Optional[str], typer.Option("--piece", metavar="NAME", show_default=False,
                                                help="The piece this take is of, for `llaqo history` "
                                                     "(default: the --reference score's title).")]
@@ -123,9 +126,12 @@ COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeO
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
 OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt, "explain": ExplainOpt,
                                "midi": MidiOpt, "notes": NotesOpt})
-ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
+ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt, "judges": JudgesOpt},
+               {"coach": COACH, "listen": LISTEN})
 HISTORY = Group(HistoryOptions, {"piece": PieceOpt, "no_history": NoHistoryOpt})
-LISTEN_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"listen": LISTEN}, fixed={"engine": "listen"})
+# compare: the listening engine's measurements; --model only for the encoder the heads (--judges) read
+LISTEN_ENGINE = Group(EngineOptions, {"device": DeviceOpt, "judges": JudgesOpt},
+                      {"listen": LISTEN, "coach": Group(CoachOptions, {"model": ModelOpt})}, fixed={"engine": "listen"})
 COMPARE_OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 

@@ -30,16 +30,26 @@ OVERALL = "overall"
 
 
 def compare_takes(a: Path, b: Path, rubric: Rubric, engine: Engine, piece: str | None = None) -> Comparison:
-    """Assess both takes with `engine`, then compare them (A → B)."""
+    """Assess both takes with `engine`, then compare them (A → B); the expertise head decides when the
+    engine carries one."""
     report_a = assess_file(Path(a), rubric, engine)
     report_b = assess_file(Path(b), rubric, engine)
-    return compare_reports(report_a, report_b, piece)
+    judges = getattr(engine, "judges", None)
+    p_b = judges.expertise(Path(a), Path(b)) if judges is not None else None
+    return compare_reports(report_a, report_b, piece, p_b, judges.folder if judges is not None else None)
 
 
-def compare_reports(a: Report, b: Report, piece: str | None = None) -> Comparison:
-    """The comparison of two assessed takes, from their ratings and measurements."""
+def compare_reports(a: Report, b: Report, piece: str | None = None, p_b_better: float | None = None,
+                    head_folder=None) -> Comparison:
+    """The comparison of two assessed takes, from their ratings and measurements — or, given the
+    expertise head's probability that B is played better, from that."""
     changes = dimension_changes(a, b)
-    better, confidence, how = _verdict(a, b, changes)
+    if p_b_better is not None:
+        better = b.file if p_b_better >= 0.5 else a.file
+        confidence = round(max(p_b_better, 1 - p_b_better), 3)
+        how = f"the PianoJudges expertise head in {head_folder} (P(B better) = {p_b_better:.2f})"
+    else:
+        better, confidence, how = _verdict(a, b, changes)
     notes = []
     if abs(a.duration_s - b.duration_s) > 0.25 * max(a.duration_s, b.duration_s):
         notes.append(f"The takes differ in length ({a.duration_s:.0f} s and {b.duration_s:.0f} s): compare the "

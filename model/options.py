@@ -36,6 +36,7 @@ class EngineOptions:
     device: Device = field(default_factory=Device)
     coach: CoachOptions = field(default_factory=CoachOptions)
     listen: ListenOptions = field(default_factory=ListenOptions)
+    judges: Path | None = None  # PianoJudges heads; default: <model>/judges when it holds one
 
     def __post_init__(self) -> None:
         if self.engine not in ("auto", "coach", "listen"):

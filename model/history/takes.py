@@ -8,9 +8,9 @@ the wrong notes (against a reference score) as a share of the notes heard.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from llaqo.common.files import sha256_file
 from llaqo.model.history.store import Measurement, Rating, Session
 from llaqo.rubric.report import Report
 from llaqo.rubric.summary import build_report_dict, take_answers
@@ -25,7 +25,7 @@ def report_to_session(report: Report, piece: str | None) -> Session:
     document = build_report_dict(report)
     for segment in document["segments"]:
         segment.pop("heard", None)  # the transcription: large, and not a rating or a measurement
-    return Session(take_path=str(Path(report.file).resolve()), take_sha256=file_sha256(Path(report.file)),
+    return Session(take_path=str(Path(report.file).resolve()), take_sha256=sha256_file(report.file),
                    piece=piece, engine=report.engine, rubric=report.rubric, duration_s=report.duration_s,
                    model=report.model, ratings=take_ratings(report), measurements=take_measurements(report),
                    report=document)
@@ -67,14 +67,6 @@ def _wrong_note_share(report: Report, sums: dict) -> Measurement | None:
     if wrong is None or not heard:
         return None
     return Measurement("accuracy", "wrong_note_share", round(100.0 * wrong / heard, 2), "%")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def score_title(path: Path) -> str:
