@@ -124,3 +124,14 @@ def test_compare_is_decided_by_the_expertise_head(trained, cipi, tmp_path):
     doc = json.loads(out.read_text())
     assert "expertise head" in doc["decided_by"] and 0.5 <= doc["confidence"] <= 1.0
     assert doc["better"] in (str(cipi / "c0.wav"), str(cipi / "c14.wav"))
+
+
+def test_eval_reports_the_head_next_to_the_engine(trained, cipi, tmp_path):
+    result = run("eval", "cipi", "--data", cipi, "--audio-root", cipi, "--engine", "listen", "--transcriber", "fast",
+                 "--judges", trained / "judges", "--model", trained, "--out", tmp_path / "ev")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "ev" / "summary.json").read_text())
+    assert set(summary["engines"]) == {"listen", "pianojudges"}
+    head = summary["engines"]["pianojudges"]["mean"]
+    assert head["n"] == 4 and head["acc0"] >= 0.75 and head["acc1"] >= head["acc0"]
+    assert "pianojudges" in result.output and "Acc0 (bal.)" in result.output
