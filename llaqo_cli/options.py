@@ -21,7 +21,14 @@ import typer
 
 from llaqo.common.device import Device
 from llaqo.common.errors import DeviceError
-from llaqo.model.options import CoachOptions, EngineOptions, HistoryOptions, ListenOptions, OutputOptions
+from llaqo.model.options import (
+    CoachOptions,
+    EngineOptions,
+    FolderOptions,
+    HistoryOptions,
+    ListenOptions,
+    OutputOptions,
+)
 
 
 class EngineName(str, Enum):
@@ -86,6 +93,10 @@ MidiOpt = Annotated[Optional[Path], typer.Option("--midi", metavar="FILE", show_
 NotesOpt = Annotated[Optional[Path], typer.Option("--notes", metavar="FILE.csv", show_default=False,
                                                   help="Listening engine: write the notes and pedal it heard as "
                                                        "CSV; one take.")]
+RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-R", help="A folder given: its subfolders' takes too.")]
+JsonlOpt = Annotated[Optional[Path], typer.Option("--jsonl", metavar="FILE.jsonl", show_default=False, help=(
+    "One JSON report per line, appended as each take is done; takes already in the file are skipped (a "
+    "killed run resumes). Under `accelerate launch -m llaqo assess` the takes are split between processes."))]
 JudgesOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
     "PianoJudges heads (`llaqo train judge`): difficulty and technique come from them; default: the model's "
     "judges/ folder when it has one."))]
@@ -128,6 +139,7 @@ OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": H
                                "midi": MidiOpt, "notes": NotesOpt})
 ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt, "judges": JudgesOpt},
                {"coach": COACH, "listen": LISTEN})
+FOLDER = Group(FolderOptions, {"recursive": RecursiveOpt, "jsonl": JsonlOpt})
 HISTORY = Group(HistoryOptions, {"piece": PieceOpt, "no_history": NoHistoryOpt})
 # compare: the listening engine's measurements; --model only for the encoder the heads (--judges) read
 LISTEN_ENGINE = Group(EngineOptions, {"device": DeviceOpt, "judges": JudgesOpt},

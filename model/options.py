@@ -57,6 +57,14 @@ class OutputOptions:
 
 
 @dataclass(frozen=True)
+class FolderOptions:
+    """assess on a studio's archive (model/folder.py)."""
+
+    recursive: bool = False  # a folder's subfolders too
+    jsonl: Path | None = None  # one JSON line per take, appended; takes already in it are skipped
+
+
+@dataclass(frozen=True)
 class HistoryOptions:
     """Where assess and record keep each take's result (model/history)."""
 
