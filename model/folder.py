@@ -25,7 +25,8 @@ from llaqo.common.text import shown
 
 
 def expand_takes(paths: list[Path], recursive: bool = False) -> list[Path]:
-    """Files as given; a folder becomes its audio files (its subfolders' too with `recursive`), sorted."""
+    """Files as given (a file given twice is assessed twice); a folder becomes its audio files (its
+    subfolders' too with `recursive`), sorted."""
     out: list[Path] = []
     for path in map(Path, paths):
         if not path.is_dir():
@@ -37,7 +38,7 @@ def expand_takes(paths: list[Path], recursive: bool = False) -> list[Path]:
             more = "" if recursive else " (add --recursive for its subfolders)"
             raise ConfigError(f"{shown(path)}: no audio files in this folder{more}")
         out += found
-    return list(dict.fromkeys(out))
+    return out
 
 
 def take_key(path: Path | str) -> str:

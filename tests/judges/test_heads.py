@@ -4,6 +4,7 @@ metrics, and the examples read from the layouts."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -110,3 +111,30 @@ def test_expertise_pairs_from_the_pianojudge_folders(tmp_path):
     tags = {(ex.audio[0].parent.name, ex.audio[1].parent.name): ex.target for ex in four}
     assert tags[("virtuoso", "novice")] == 0 and tags[("advanced", "novice")] == 1
     assert tags[("novice", "advanced")] == 2 and tags[("novice", "virtuoso")] == 3
+
+
+def test_the_techniques_row_scores_map_and_auroc_next_to_acc0(tmp_path):
+    from llaqo.model.evaluate.datasets import Item
+    from llaqo.model.evaluate.judges import judge_run
+
+    head = _head("technique", n_patches=64, embed_dim=64, n_segments=1)
+    said = {"a.wav": [0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.8], "b.wav": [0.2, 0.7, 0.1, 0.1, 0.1, 0.1, 0.3]}
+
+    class Stub:  # the heads' probabilities per file, without an encoder
+        heads, folder = {"technique": head}, tmp_path
+
+        class embedder:
+            file = staticmethod(lambda path, n: path.name)
+
+        def probabilities(self, task, name):
+            return said[name]
+
+        def describe(self):
+            return "technique (7-way multi-label)"
+
+    items = [Item("a", Path("a.wav"), (), "Scales", ("Scales", "Staccato")), Item("b", Path("b.wav"), (), "Arpeggios",
+                                                                                  ("Arpeggios",))]
+    run = judge_run("techniques", items, Stub())
+    scores = run["mean"]
+    assert scores["acc0"] == 1.0 and scores["map"] == 1.0 and scores["auroc"] == 1.0
+    assert judge_run("cipi", items, Stub()) is None  # no difficulty head in the folder: no row
