@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llaqo.common.errors import CheckpointError
 from llaqo.common.files import write_atomic
-from llaqo.model.coach.judges.head import TASKS, HeadConfig, JudgeHead
+from llaqo.model.coach.judges.tasks import TASKS
+
+if TYPE_CHECKING:
+    from llaqo.model.coach.judges.head import JudgeHead
 
 NEXT_TO_MODEL = "judges"  # <model folder>/judges/
 
@@ -31,6 +35,8 @@ def save_head(head: JudgeHead, folder: Path) -> Path:
 def load_head(folder: Path, task: str) -> JudgeHead | None:
     """The folder's head for `task` (None when it has none); strict: every weight must fit."""
     from safetensors.torch import load_file
+
+    from llaqo.model.coach.judges.head import HeadConfig, JudgeHead
 
     folder = Path(folder)
     weights, config = folder / f"{task}.safetensors", folder / f"{task}.json"
