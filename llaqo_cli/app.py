@@ -75,13 +75,15 @@ typer.core.TyperOption.display_type_rich = _option_type
 
 
 def _register() -> None:
-    from llaqo import ask, assess, convert, download, record, train
+    from llaqo import ask, assess, compare, convert, download, history, record, train
     from llaqo import eval as eval_cli
 
     app.command("assess")(assess.assess)
     app.command("ask")(ask.ask)
+    app.command("compare")(compare.compare)
     app.command("convert")(convert.convert)
     app.command("download")(download.download)
+    app.command("history")(history.history)
     app.command("record")(record.record)
     app.add_typer(eval_cli.app, name="eval")
     app.add_typer(train.app, name="train")

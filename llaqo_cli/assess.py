@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from llaqo.errors import error_boundary, say
-from llaqo.model.options import EngineOptions, OutputOptions
-from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
+from llaqo.model.options import EngineOptions, FolderOptions, HistoryOptions, OutputOptions
+from llaqo.options import ENGINE, FOLDER, HISTORY, OUTPUT, RubricOpt, uses
 
 EXAMPLES = """
 [bold]Examples[/bold]
@@ -21,34 +21,49 @@ EXAMPLES = """
   llaqo assess take.flac -r quick --html report.html --embed-audio
   llaqo assess etude.wav --engine listen --reference etude.mid --explain
   llaqo assess take.wav --model ckpts/ --fast   # the coach, greedy decoding
+  llaqo assess etude.wav --piece etude          # kept in the practice history
+  llaqo assess takes/ -R --jsonl all.jsonl      # a folder; run again to resume
 """
 
 
-@uses(engine=ENGINE, output=OUTPUT)
+@uses(engine=ENGINE, output=OUTPUT, history=HISTORY, folder=FOLDER)
 def assess(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", show_default=False,
-                                                help="Audio files: wav, flac, ogg, mp3, m4a/aac.")],
+                                                help="Audio files (wav, flac, ogg, mp3, m4a/aac) or "
+                                                     "folders of them.")],
     rubric: RubricOpt = "full",
     *,
     engine: EngineOptions,
     output: OutputOptions,
+    history: HistoryOptions,
+    folder: FolderOptions,
 ) -> None:
     """Listen to takes and answer a teacher's rubric, segment by segment (40 s each)."""
     with error_boundary():
-        code = run_assessment(files, rubric, engine=engine, output=output)
+        code = run_assessment(files, rubric, engine=engine, output=output, history=history, folder=folder)
     raise typer.Exit(code)
 
 
 assess.__doc__ = (assess.__doc__ or "") + "\n" + EXAMPLES
 
 
-def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions) -> int:
-    """Assess every file, render, write; → exit code (1 if any file failed). Used by assess and record."""
+def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, output: OutputOptions,
+                   history: HistoryOptions | None = None, folder: FolderOptions | None = None) -> int:
+    """Assess every file, render, write, store in the practice history; → exit code (1 if any file
+    failed). Used by assess and record."""
     from llaqo.common.errors import ConfigError
     from llaqo.common.files import check_outputs
     from llaqo.model.assess import build_engine
+    from llaqo.model.folder import expand_takes
     from llaqo.outputs import planned_paths, prepare_out_dir
     from llaqo.rubric.schema import load_rubric
+
+    folder = folder or FolderOptions()
+    files = expand_takes(files, folder.recursive)
+    if folder.jsonl is not None:
+        from llaqo.assess_folder import run_folder
+
+        return run_folder(files, rubric, engine=engine, output=output, history=history, folder=folder)
 
     if (output.midi or output.notes) and len(files) != 1:
         raise ConfigError("--midi and --notes export one take at a time", "give one audio file, or use --out-dir")
@@ -58,12 +73,14 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     check_outputs([output.json_out, output.markdown, output.html, output.midi, output.notes,
                    *planned_paths(files, output)], inputs)
     the_rubric = load_rubric(rubric)
+    store = _open_history(history, engine)
     the_engine = build_engine(engine)
     if the_engine.score_errors() is not None:  # an engine that compares a reference score
         the_rubric = the_rubric.with_accuracy()
     _step(output, f"engine: {the_engine.name} ({the_engine.reason}); rubric: {the_rubric.name}")
     reports, failures = _assess_all(files, the_rubric, the_engine, output)
     _emit(reports, failures, files, output)
+    _remember(reports, store)
     return 1 if failures else 0
 
 
@@ -71,6 +88,28 @@ def _step(output: OutputOptions, text: str) -> None:
     """What is done, on stderr, with --verbose."""
     if output.verbose:
         print(text, file=sys.stderr)
+
+
+def _open_history(history: HistoryOptions | None, engine: EngineOptions):
+    from llaqo.model.history.save import HistoryWriter
+
+    return HistoryWriter.open(history or HistoryOptions(no_history=True), engine.listen.reference)
+
+
+def _remember(reports, store, close: bool = True) -> None:
+    """Each report into the practice history (at a terminal, one line on stderr says where)."""
+    from llaqo.common.text import shown
+
+    try:
+        for report in reports:
+            store.add(report)
+    finally:
+        if close:
+            store.close()
+    if store.store is not None and reports and sys.stderr.isatty():
+        piece = f" as {shown(store.piece)!r}" if store.piece else " (no --piece named)"
+        print(f"history: {len(reports)} take{'s' if len(reports) != 1 else ''} stored{piece} in "
+              f"{shown(store.store.path)}", file=sys.stderr)
 
 
 def _assess_all(files, rubric, engine, output: OutputOptions):

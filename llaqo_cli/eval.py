@@ -13,7 +13,7 @@ import typer
 from llaqo.common.device import Device
 from llaqo.errors import error_boundary
 from llaqo.model.options import CoachOptions, ListenOptions
-from llaqo.options import COACH, LISTEN, DeviceOpt, EngineName, uses
+from llaqo.options import COACH, LISTEN, DeviceOpt, EngineName, JudgesOpt, uses
 
 
 class Task(str, Enum):
@@ -100,6 +100,7 @@ def _runner(task: str):
         sentiment_model: SentOpt = None,
         spice_jar: SpiceOpt = None,
         json_out: JsonOpt = False,
+        judges: JudgesOpt = None,
         *,
         coach: CoachOptions,
         listen: ListenOptions,
@@ -115,6 +116,7 @@ def _runner(task: str):
                 repeats=repeats, resume=resume, split=split, device=Device.parse(device), coach=coach,
                 listen=listen, score=ScoreOptions(parser.value, bertscore_model, sentiment_model, spice_jar,
                                                   device=str(device)),
+                judges=judges,
             )
             summary = run_eval(opts, _progress())
             _print_summary(summary, json_out, out / "summary.json")

@@ -10,7 +10,7 @@ COLUMNS = {
     "cipi": [("n", "rows"), ("parsed", "parsed"), ("acc0", "Acc0 (bal.)"), ("acc1", "Acc1 (bal.)"),
              ("micro_acc0", "Acc0 (micro)"), ("mae", "MAE")],
     "techniques": [("n", "rows"), ("parsed", "parsed"), ("acc0", "Acc0 (first label)"),
-                   ("acc_any", "Acc0 (any label)"), ("macro_f1", "macro-F1")],
+                   ("acc_any", "Acc0 (any label)"), ("macro_f1", "macro-F1"), ("map", "mAP"), ("auroc", "AUROC")],
 }
 FINE = ("bu", "sacrebleu", "bertscore_f1", "sentiment_similarity", "spice")  # small numbers: 3 decimals
 

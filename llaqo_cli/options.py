@@ -21,7 +21,14 @@ import typer
 
 from llaqo.common.device import Device
 from llaqo.common.errors import DeviceError
-from llaqo.model.options import CoachOptions, EngineOptions, ListenOptions, OutputOptions
+from llaqo.model.options import (
+    CoachOptions,
+    EngineOptions,
+    FolderOptions,
+    HistoryOptions,
+    ListenOptions,
+    OutputOptions,
+)
 
 
 class EngineName(str, Enum):
@@ -111,6 +118,18 @@ VerboseOpt = Annotated[bool, output_option(
 NotesOpt = Annotated[Optional[Path], output_option(
     "--notes", metavar="FILE.csv", show_default=False,
     help="Listening engine: write the notes and pedal it heard as CSV; one take.")]
+RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-R", help="A folder given: its subfolders' takes too.")]
+JsonlOpt = Annotated[Optional[Path], typer.Option("--jsonl", metavar="FILE.jsonl", show_default=False, help=(
+    "One JSON report per line, appended as each take is done; takes already in the file are skipped (a "
+    "killed run resumes). Under `accelerate launch -m llaqo assess` the takes are split between processes."))]
+JudgesOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False, help=(
+    "PianoJudges heads (`llaqo train judge`): difficulty and technique come from them; default: the model's "
+    "judges/ folder when it has one."))]
+PieceOpt = Annotated[Optional[str], typer.Option("--piece", metavar="NAME", show_default=False,
+                                               help="The piece this take is of, for `llaqo history` "
+                                                    "(default: the --reference score's title).")]
+NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this result in the practice "
+                                                                 "history ($LLAQO_HOME/history.db).")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +163,14 @@ LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": Transcr
 OUTPUT = Group(OutputOptions, {"out_dir": OutDirOpt, "formats": FormatOpt, "json_out": JsonOpt, "markdown": MdOpt,
                                "html": HtmlOpt, "embed_audio": EmbedAudioOpt, "explain": ExplainOpt,
                                "midi": MidiOpt, "notes": NotesOpt, "quiet": QuietOpt, "verbose": VerboseOpt})
-ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt}, {"coach": COACH, "listen": LISTEN})
+ENGINE = Group(EngineOptions, {"engine": EngineOpt, "device": DeviceOpt, "judges": JudgesOpt},
+               {"coach": COACH, "listen": LISTEN})
+FOLDER = Group(FolderOptions, {"recursive": RecursiveOpt, "jsonl": JsonlOpt})
+HISTORY = Group(HistoryOptions, {"piece": PieceOpt, "no_history": NoHistoryOpt})
+# compare: the listening engine's measurements; --model only for the encoder the heads (--judges) read
+LISTEN_ENGINE = Group(EngineOptions, {"device": DeviceOpt, "judges": JudgesOpt},
+                      {"listen": LISTEN, "coach": Group(CoachOptions, {"model": ModelOpt})}, fixed={"engine": "listen"})
+COMPARE_OUTPUT = Group(OutputOptions, {"json_out": JsonOpt, "markdown": MdOpt, "html": HtmlOpt})
 COACH_ENGINE = Group(EngineOptions, {"device": DeviceOpt}, {"coach": COACH}, fixed={"engine": "coach"})
 
 

@@ -16,8 +16,8 @@ import typer
 
 from llaqo.assess import run_assessment
 from llaqo.errors import error_boundary, fail
-from llaqo.model.options import EngineOptions, OutputOptions
-from llaqo.options import ENGINE, OUTPUT, RubricOpt, uses
+from llaqo.model.options import EngineOptions, HistoryOptions, OutputOptions
+from llaqo.options import ENGINE, HISTORY, OUTPUT, RubricOpt, uses
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,7 +32,7 @@ REFRESH_ENTER_S = 0.1  # how often the Enter watcher checks whether the recordin
 METER_FALL = 0.85  # per refresh: the bar falls back smoothly instead of flickering between blocks
 
 
-@uses(engine=ENGINE, output=OUTPUT)
+@uses(engine=ENGINE, output=OUTPUT, history=HISTORY)
 def record(
     rubric: RubricOpt = "full",
     seconds: Annotated[
@@ -65,6 +65,7 @@ def record(
     *,
     engine: EngineOptions,
     output: OutputOptions,
+    history: HistoryOptions,
 ) -> None:
     """Record a take from a microphone, save it, then assess it with a rubric.
 
@@ -91,7 +92,7 @@ def record(
         if no_assess:
             print(take.path)
             return
-        code = run_assessment([take.path], rubric, engine=engine, output=output)
+        code = run_assessment([take.path], rubric, engine=engine, output=output, history=history)
     raise typer.Exit(code)
 
 

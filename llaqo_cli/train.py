@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -110,6 +111,59 @@ app.command("stage2")(_command("stage2", """Stage 2: general audio captioning / 
       llaqo train stage2 --init ckpts/ --data audiocaps.csv --audio-root /data/audiocaps --out runs/s2
       llaqo train stage2 --init ckpts/ --stage1 runs/s1/stage1 --data audiocaps.csv --out runs/s2
     """))
+
+
+JudgeTaskOpt = Annotated[str, _opt("--task", "expertise|difficulty|technique", "The head to train.")]
+ClassesOpt = Annotated[Optional[int], _opt("--classes", "N", "expertise: 2 (default) or 4 (by how far apart the "
+                                          "levels are); difficulty: 9 (Henle, default) or 3.")]
+SingleOpt = Annotated[bool, typer.Option("--single-label", help="technique: one label per take (the first) "
+                                         "instead of the 7-label multi-label head.")]
+PatienceOpt = Annotated[int, _opt("--patience", "N", "Stop after N evaluations without a better validation loss.")]
+JUDGE_RUN = Group(TrainFlags, {"audio_root": RootOpt, "max_steps": MaxStepsOpt, "batch_size": BatchOpt, "lr": LrOpt,
+                               "eval_every": EvalOpt, "seed": SeedOpt, "split": SplitOpt, "overwrite": OverwriteOpt})
+
+
+@app.command("judge")
+@uses(run=JUDGE_RUN)
+def judge_command(
+    task: JudgeTaskOpt,
+    init: Annotated[Path, _opt("--init", "PATH", "The AudioMAE encoder whose embeddings the head reads: the "
+                               "released folder, a bundle or a vit.pth (assess uses the coach's own).")],
+    data: Annotated[Path, _opt("--data", "PATH", "The metadata table (or its folder): difficulty_cipi (CIPI), "
+                               "techniques (PLD) or PianoJudge (expertise).")],
+    out: Annotated[Path, _opt("--out", "DIR", "The heads folder (OUT/<task>.safetensors + .json); put it at "
+                              "<model>/judges to have assess use it.")],
+    classes: ClassesOpt = None,
+    single_label: SingleOpt = False,
+    patience: PatienceOpt = 4,
+    device: Annotated[str, _opt("--device", "auto|cpu|cuda[:N]", "Where the encoder and the head run.")] = "auto",
+    *,
+    run: TrainFlags,
+) -> None:
+    """Train a PianoJudges head (expertise ranking, difficulty or technique) on AudioMAE embeddings.
+
+    Each file's embeddings are computed once and cached ($LLAQO_HOME/embeddings), so a head trains in
+    minutes; the best head by validation loss is kept.
+
+    [bold]Examples[/bold]
+
+      llaqo train judge --task difficulty --init ckpts/ --data cipi/ --audio-root /data/cipi --out ckpts/judges
+      llaqo train judge --task technique --init ckpts/ --data techniques/ --audio-root /data/pld --out ckpts/judges
+      llaqo train judge --task expertise --classes 4 --init ckpts/ --data PianoJudge/ --audio-root /data --out j/
+    """
+    from llaqo.common.device import Device
+
+    with error_boundary():
+        from llaqo.model.train.judge_runner import JudgeRun, train_judge
+
+        given = {"max_steps": run.max_steps, "batch_size": run.batch_size, "lr": run.lr, "seed": run.seed,
+                 "eval_every": run.eval_every, "split": run.split}
+        job = JudgeRun(task=task, init=init, data=data, out=out, audio_root=run.audio_root, n_classes=classes,
+                       multi_label=not single_label, patience=patience, overwrite=run.overwrite,
+                       device=Device.parse(device), **{k: v for k, v in given.items() if v is not None})
+        result = train_judge(job, progress=lambda line: print(line, file=sys.stderr))
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items() if isinstance(v, float))
+        print(f"{result.path}  ({result.steps} steps; validation: {shown})")
 
 
 @app.command("stage1")

@@ -19,7 +19,41 @@ from llaqo.rubric.summary import aggregate
 
 
 def build_engine(opts: EngineOptions) -> Engine:
-    """The engine `--engine auto|coach|listen` names, with the reason it was chosen (`engine.reason`)."""
+    """The engine `--engine auto|coach|listen` names, with the reason it was chosen (`engine.reason`), its
+    difficulty and technique answered by the PianoJudges heads when there are some (`--judges`, or the
+    model's judges/ folder)."""
+    engine = _build_engine(opts)
+    judges = load_judges(opts)
+    if judges is None:
+        return engine
+    from llaqo.model.coach.judges.apply import JudgedEngine
+
+    return JudgedEngine(engine, judges)
+
+
+def load_judges(opts: EngineOptions):
+    """The heads `--judges DIR` names, or those in the model's judges/ folder; None when there are none."""
+    from llaqo.model.coach.judges.store import find_judges
+    from llaqo.model.coach.locate import find_model, usable
+
+    looks = opts.judges or opts.engine != "listen" or opts.coach.model  # --engine listen alone: no model
+    model = find_model(opts.coach.model)[0] if looks else None
+    folder = find_judges(opts.judges, model)
+    if folder is None:
+        return None
+    model = model or usable(folder.parent)  # --judges MODEL/judges: the model beside its heads
+    if model is None:
+        raise CheckpointError(f"--judges {folder}: the heads read the AudioMAE encoder's embeddings, and no "
+                              "model was found", "give the model they were trained with: --model DIR")
+    from llaqo.model.coach.judges.apply import Judges
+    from llaqo.model.coach.judges.embed import Embedder, load_encoder
+    from llaqo.model.coach.judges.store import load_heads
+
+    encoder, encoder_id = load_encoder(model)
+    return Judges(load_heads(folder), Embedder(encoder, encoder_id, opts.device.torch()), folder)
+
+
+def _build_engine(opts: EngineOptions) -> Engine:
     if opts.engine != "listen":
         from llaqo.model.coach.locate import find_model
 

@@ -36,6 +36,7 @@ class EngineOptions:
     device: Device = field(default_factory=Device)
     coach: CoachOptions = field(default_factory=CoachOptions)
     listen: ListenOptions = field(default_factory=ListenOptions)
+    judges: Path | None = None  # PianoJudges heads; default: <model>/judges when it holds one
 
     def __post_init__(self) -> None:
         if self.engine not in ("auto", "coach", "listen"):
@@ -85,6 +86,30 @@ class OutputOptions:
             return ()
         asked = self.format_list(self.formats or "all")
         return FORMATS if "all" in asked else tuple(f for f in FORMATS if f in asked)
+
+
+@dataclass(frozen=True)
+class FolderOptions:
+    """assess on a studio's archive (model/folder.py)."""
+
+    recursive: bool = False  # a folder's subfolders too
+    jsonl: Path | None = None  # one JSON line per take, appended; takes already in it are skipped
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    """Where assess and record keep each take's result (model/history)."""
+
+    piece: str | None = None  # the piece the take is of; default: the reference score's title
+    no_history: bool = False
+    path: Path | None = None  # default: $LLAQO_HOME/history.db, else the user's data folder
+
+    def __post_init__(self) -> None:
+        if self.piece is not None and not self.piece.strip():
+            raise ConfigError("--piece is empty", "name the piece, e.g. --piece etude")
+        if self.no_history and self.piece is not None:
+            raise ConfigError("--piece names the piece for the history, and --no-history skips it",
+                              "drop one of them")
 
 
 @dataclass(frozen=True)

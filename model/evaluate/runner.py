@@ -50,6 +50,7 @@ class EvalOptions:
     coach: CoachOptions = field(default_factory=CoachOptions)
     listen: ListenOptions = field(default_factory=ListenOptions)
     score: ScoreOptions = field(default_factory=ScoreOptions)
+    judges: Path | None = None  # PianoJudges heads: one more row, scored with the paper's metrics
 
 
 def run_eval(opts: EvalOptions, progress: EvalProgress | None = None) -> dict:
@@ -77,8 +78,20 @@ def run_eval(opts: EvalOptions, progress: EvalProgress | None = None) -> dict:
             "reason": engine.reason, "describe": engine.describe(), "heard": engine.heard_note(), "files": files,
             "unreadable_audio": failed, "runs": runs, "mean": _mean(runs), "sd": _sd(runs),
         }
+    if opts.judges is not None:
+        _judges_row(opts, items, summary)
     write_json(opts.out / "summary.json", summary)
     return summary
+
+
+def _judges_row(opts: EvalOptions, items: list[Item], summary: dict) -> None:
+    from llaqo.model.assess import load_judges
+    from llaqo.model.evaluate.judges import ROW, judge_run
+
+    judges = load_judges(EngineOptions(engine="listen", device=opts.device, coach=opts.coach, judges=opts.judges))
+    run = judge_run(opts.task, items, judges)
+    if run is not None:
+        summary["engines"][ROW] = run
 
 
 def _engine_specs(opts: EvalOptions) -> list[str]:

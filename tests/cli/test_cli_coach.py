@@ -7,7 +7,7 @@ import sys
 import pytest
 
 FAST = ("--fast", "--max-length", "40", "--device", "cpu")
-COMMANDS = ["assess", "ask", "convert", "download", "record"]
+COMMANDS = ["assess", "ask", "compare", "convert", "download", "history", "record"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

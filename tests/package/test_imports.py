@@ -76,7 +76,7 @@ def test_help_imports_no_torch_and_is_fast():
 
 
 def test_every_command_has_help_and_short_help():
-    for command in ("assess", "ask", "record", "convert", "download"):
+    for command in ("assess", "ask", "record", "convert", "download", "history", "compare"):
         for flag in ("--help", "-h"):
             run = subprocess.run([sys.executable, "-m", "llaqo", command, flag], capture_output=True, text=True,
                                  env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"})

@@ -79,7 +79,8 @@ def test_a_full_disk_leaves_the_previous_report_valid(how, take, tmp_path):
                     f.write(b"x" * (64 << 10))
                 except OSError:
                     pass
-        run = run_llaqo(["assess", str(take), *LISTEN, "--json", str(report)], tmp_path,
+        # --no-history: the practice history would be the first file refused on this full disk
+        run = run_llaqo(["assess", str(take), *LISTEN, "--no-history", "--json", str(report)], tmp_path,
                         preexec=None if mounted else _full_disk)
         line = assert_one_line(run)
         assert str(report) in line and "disk is full" in line
