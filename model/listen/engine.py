@@ -76,7 +76,13 @@ class ListenEngine:
     def heard_part(self) -> dict | None:
         from llaqo.model.listen.heard import heard_part
 
-        return heard_part(self._last) if self._last is not None else None
+        if self._last is None:
+            return None
+        part = heard_part(self._last)
+        if self.follower is not None and self.follower.last is not None:  # where the score's bars fell
+            part["bars"] = self.follower.last.bar_lines()
+            part["score_tempo"] = self.follower.last.score_tempo()
+        return part
 
     def transcribe(self, segment: AudioSegment) -> Transcription:
         within = self.progress

@@ -48,6 +48,9 @@ def dimension_rows(summary: dict[str, Any]) -> list[DimensionRow]:
             row.rating = entry
         row.comments.extend(entry["comments"] if entry["kind"] == "verbal" else [])
         row.heard = [list(s) for s in merge_spans(row.heard + entry["heard"], gap_s=HEARD_GAP_S)]
+    for row in rows.values():  # a dimension asked only as a rating (Accuracy): its remarks are the comment
+        if not row.comments and row.rating is not None:
+            row.comments = list(row.rating.get("comments", []))
     return list(rows.values())
 
 

@@ -132,7 +132,9 @@ def _chart(title: str, unit: str, named: list[tuple[str, list[list[float]], str]
 
 def tempo_chart(report: Report) -> Chart | None:
     """The local tempo the tempo rating reads, in beats per minute."""
-    return _chart("Tempo", "bpm", [("played", _heard(report, "tempo"), "c-tempo")], take_length(report))
+    named = [("played", _heard(report, "tempo"), "c-tempo"),
+             ("score, as aligned (quarter notes)", _heard(report, "score_tempo"), "c-score")]
+    return _chart("Tempo", "bpm", named, take_length(report))
 
 
 def loudness_chart(report: Report) -> Chart | None:
@@ -175,7 +177,12 @@ def piano_roll(report: Report, score_errors: list[dict[str, Any]] | None = None)
         marks.append({"left": percent(float(e["time_s"]), duration), "top": round(100 * (high - pitch + 0.5) / rows, 2),
                       "symbol": symbol, "colour": colour, "text": _error_text(e), "start_s": float(e["time_s"]),
                       "end_s": float(e["time_s"])})
-    bars = sorted({(percent(float(e["time_s"]), duration), int(e["bar"])) for e in errors if e.get("bar") is not None})
+    lines = _heard(report, "bars")  # the score's bar lines where the alignment put them
+    if lines:
+        bars = sorted({(percent(float(t), duration), int(b)) for t, b in lines if 0 <= t <= duration})
+    else:
+        bars = sorted({(percent(float(e["time_s"]), duration), int(e["bar"])) for e in errors
+                       if e.get("bar") is not None})
     return Roll(rows, rects, marks, pitch_name(low), pitch_name(high), _first_per_bar(bars))
 
 

@@ -228,3 +228,17 @@ def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
     assert abs(wrong[0]["time_s"] - score[12].start) < 0.1
     assert (wrong[0]["bar"], wrong[0]["beat"]) == (1, 3.5)  # 1.5 s at 100 quarter notes a minute
     assert any(a["dimension"] == "accuracy" for a in report["summary"]["answers"])
+    heard = report["segments"][0]["heard"]
+    assert [b for _, b in heard["bars"]][:3] == [1, 2, 3] and heard["score_tempo"]
+
+
+def test_the_alignment_gives_the_bar_lines_and_the_scores_pace_as_played(tmp_path):
+    score = P.base(12.0)  # 100 quarter notes a minute, 4/4: a bar every 2.4 s
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    slower = [replace(n, start=n.start * 1.25, end=n.end * 1.25) for n in score]  # played at 80
+    c = follower.comparison(Analysis(as_heard(slower)))
+    lines = c.bar_lines()
+    assert [bar for _, bar in lines] == list(range(1, len(lines) + 1)) and len(lines) >= 4
+    assert np.allclose(np.diff([t for t, _ in lines]), 3.0, atol=0.05)
+    pace = [bpm for _, bpm in c.score_tempo()]
+    assert pace and np.allclose(pace, 80, atol=1.5)

@@ -46,6 +46,27 @@ class Comparison:
     bars: tuple[int, int] = (0, 0)
     cost: float = 0.0  # the located stretch's mean DTW cost: which reading of the score fits
     unsure: int = 0  # disagreements the evidence did not hold (claims.py): not reported as errors
+    time_map: TimeMap | None = None  # score beat → take time over the aligned stretch
+    bar_starts: list[tuple[float, int]] = field(default_factory=list)  # (beat, printed bar number) per bar played
+
+    def bar_lines(self) -> list[list[float]]:
+        """[[take time s, bar number], ...]: when each bar of the aligned stretch began."""
+        if self.time_map is None or not self.bar_starts:
+            return []
+        times = self.time_map(np.array([b for b, _ in self.bar_starts]))
+        return [[round(float(t), 3), bar] for t, (_, bar) in zip(times, self.bar_starts)]
+
+    def score_tempo(self, step_beats: float = 1.0) -> list[list[float]]:
+        """[[take time s, quarter notes a minute], ...]: the tempo the alignment implies, one point a beat,
+        each over ±2 beats (the score's own pace as played)."""
+        m = self.time_map
+        if m is None or len(m.beats) < 2:
+            return []
+        beats = np.arange(m.beats[0], m.beats[-1] + 1e-9, step_beats)
+        ahead, behind = m(beats + 2.0), m(beats - 2.0)
+        ok = ahead > behind
+        bpm = 60.0 * 4.0 / np.where(ok, ahead - behind, np.inf)
+        return [[round(float(t), 3), round(float(b), 1)] for t, b, good in zip(m(beats), bpm, ok) if good]
 
     @property
     def n_score(self) -> int:
@@ -185,12 +206,28 @@ def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: 
             time_map = TimeMap.fit(s_beat[[s for s, _ in pairs]], onset[[p for _, p in pairs]])
     due = time_map(s_beat)
     out = Comparison(matched=[(p, stretch[s]) for s, p in sorted(pairs, key=lambda x: x[1])],
-                     bars=(stretch[0].bar, stretch[-1].bar), cost=float(step_cost.mean()))
+                     bars=(stretch[0].bar, stretch[-1].bar), cost=float(step_cost.mean()), time_map=time_map,
+                     bar_starts=_bar_starts(stretch))
     played = {p for _, p in pairs}
     scored = {s for s, _ in pairs}
     extra = [k for k in range(len(pitch)) if k not in played]
     missing = [s for s in range(len(stretch)) if s not in scored and not stretch[s].grace]
     _pair_wrong(out, extra, missing, stretch, due, pitch, onset)
+    return out
+
+
+def _bar_starts(stretch: list[ScoreNote]) -> list[tuple[float, int]]:
+    """(beat, bar) where each bar of the stretch begins: its first downbeat note (else its first note);
+    a repeated bar is listed each time it is played."""
+    out: list[tuple[float, int]] = []
+    run: list[ScoreNote] = []
+    for note in stretch + [None]:
+        if run and (note is None or note.bar != run[0].bar):
+            downbeats = [n.beat for n in run if n.beat_in_bar == 1]
+            out.append((min(downbeats or [n.beat for n in run]), run[0].bar))
+            run = []
+        if note is not None:
+            run.append(note)
     return out
 
 

@@ -30,6 +30,7 @@ class ScoreFollower:
         self.score, self.name = score, score.name
         self.totals = {"wrong": 0, "missing": 0, "extra": 0, "late_early": 0, "unsure": 0}
         self.errors: list[dict] = []  # the take's score errors, in time order (the report's `score_errors`)
+        self.last: Comparison | None = None  # the part compared last (its bar lines and tempo for the report)
         self._done: weakref.WeakKeyDictionary[Analysis, Comparison] = weakref.WeakKeyDictionary()
 
     @classmethod
@@ -45,6 +46,7 @@ class ScoreFollower:
                 self.totals[key] += len(items)
             self.totals["unsure"] += c.unsure
             self.errors = sorted(self.errors + score_errors(a, c), key=lambda e: e["time_s"])
+        self.last = self._done[a]
         return self._done[a]
 
     def comparison(self, a: Analysis, keys: KeyRises | None = None) -> Comparison:

@@ -22,6 +22,7 @@ LOWEST, HIGHEST = 21, 108  # A0, C8
 HOP_S = 0.01
 WINDOW_S = 0.128
 BEFORE_S, AFTER_S = 0.10, 0.06
+SILENCE_DB = -100.0  # the level before the audio begins
 OVERTONES = (12, 19, 24)  # a note's 2nd, 3rd and 4th partials, in semitones above it
 
 
@@ -76,7 +77,8 @@ class KeyRises:
         before, after = round(BEFORE_S / HOP_S), round(AFTER_S / HOP_S)
         best = 0.0
         for f in range(self._frame(t - search_s), self._frame(t + search_s) + 1):
-            if f - before < 0 or f + after >= len(row):
+            if f < 0 or f + after >= len(row):
                 continue
-            best = max(best, float(row[f:f + after + 1].max() - row[f - before:f + 1].min()))
+            quiet = SILENCE_DB if f - before < 0 else float(row[f - before:f + 1].min())  # before the take: silence
+            best = max(best, float(row[f:f + after + 1].max()) - quiet)
         return best
