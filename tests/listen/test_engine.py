@@ -73,6 +73,9 @@ def test_assess_file_reports_progress_within_a_segment(tmp_path):
         def heard_part(self):
             return None
 
+        def score_errors(self):
+            return None
+
         def answer_segment(self, segment, rubric):
             self.progress(0.5)
             return [Answer.for_question(q) for q in rubric.questions]

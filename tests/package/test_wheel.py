@@ -52,3 +52,18 @@ def test_assess_runs_beside_lookalike_names(installed, tmp_path, how):
                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Overall" in run.stdout and "Technique" in run.stdout
+
+
+def test_every_package_folder_is_in_the_wheel_list():
+    """A subpackage missing from pyproject's explicit list installs nowhere (and only the wheel notices)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {folder: name for name, folder in config["package-dir"].items()}
+    found = set()
+    for folder, name in folders.items():
+        for init in (root / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(root / folder).parts
+            found.add(".".join((name, *rel)))
+    assert found - set(config["packages"]) == set()

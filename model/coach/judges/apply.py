@@ -81,6 +81,9 @@ class JudgedEngine:
     def heard_part(self) -> dict | None:
         return self.inner.heard_part()
 
+    def score_errors(self) -> list[dict] | None:
+        return self.inner.score_errors()
+
     def heard_note(self) -> str:
         tasks = [t for t in ("difficulty", "technique") if t in self.judges.heads]
         said = " and ".join(tasks)
