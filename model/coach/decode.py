@@ -1,0 +1,178 @@
+"""Batched decoding that drops each row as soon as it is done: greedy and beam search, as transformers'
+`generate` decodes ONE row.
+
+A batch used to decode every row until its longest row ended. Here a row leaves the batch (and its KV
+cache rows are dropped) at the step where `generate` would have stopped for that row alone: greedy at
+`</s>` or its length budget; beam search when no open beam can beat its finished ones any more, or every
+candidate hit `</s>`/the budget. So the rows decoded are the tokens the one-at-a-time reference decodes.
+
+Greedy follows transformers' `_sample` (processors on the logits, argmax); beam search runs
+transformers' own beam-search steps (`_get_top_k_continuations`, `_update_finished_beams`, …, the
+functions its `_beam_search` loop calls) on the rows still open, so the two cannot drift apart; a test
+compares both with `generate` at batch 1. Layer numbers are kept batch-invariant by
+`model.coach.invariant` (row blocks, attention without the padding).
+
+Shapes: n rows (questions), B beams, L input length, D LLM width, V vocabulary, t tokens so far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import DynamicCache, LlamaForCausalLM, LogitsProcessorList, RepetitionPenaltyLogitsProcessor
+
+from llaqo.common.generation import GenerationConfig
+from llaqo.model.coach.invariant import ROW_ATTENTION, row_groups
+
+
+@dataclass
+class DecodeStats:
+    """LLM work: `row_steps` counts every (question, forward call) pair — a question's B beams are one row."""
+
+    row_steps: int = 0
+    calls: int = 0
+
+
+class _Llm:
+    """One forward call of the LLM on the open rows, with their cache, mask and positions."""
+
+    def __init__(self, llm: LlamaForCausalLM, mask: torch.Tensor, rows_per_question: int, stats: DecodeStats):
+        self.llm, self.mask, self.group, self.stats = llm, mask, rows_per_question, stats
+        self.cache = DynamicCache(config=llm.config)
+
+    def __call__(self, **inputs) -> torch.Tensor:
+        """→ fp32 logits of the last position (rows, V)."""
+        positions = (self.mask.cumsum(-1) - 1).masked_fill(self.mask == 0, 0)[:, -self._new(inputs):]
+        self.stats.calls += 1
+        self.stats.row_steps += self.mask.shape[0] // self.group
+        attn = self.llm.config._attn_implementation
+        self.llm.config._attn_implementation = ROW_ATTENTION  # left padding: each row attends alone
+        try:
+            with row_groups(self.group):
+                out = self.llm(**inputs, attention_mask=self.mask, position_ids=positions,
+                               cache=self.cache, use_cache=True, logits_to_keep=1)
+        finally:
+            self.llm.config._attn_implementation = attn
+        return out.logits[:, -1].to(copy=True, dtype=torch.float32)
+
+    @staticmethod
+    def _new(inputs) -> int:
+        return (inputs["inputs_embeds"] if "inputs_embeds" in inputs else inputs["input_ids"]).shape[1]
+
+    def step(self, tokens: torch.Tensor) -> torch.Tensor:
+        """tokens (rows,) → logits after them."""
+        self.mask = torch.cat([self.mask, self.mask.new_ones(self.mask.shape[0], 1)], dim=1)
+        return self(input_ids=tokens[:, None])
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Keep only these batch rows (indices into the current batch)."""
+        self.cache.batch_select_indices(rows)
+        self.mask = self.mask[rows]
+
+
+def _processors(gen: GenerationConfig) -> LogitsProcessorList:
+    # the reference's only active processor (min_length 1 falls to 0 once the embeddings are counted)
+    return LogitsProcessorList([RepetitionPenaltyLogitsProcessor(gen.repetition_penalty)])
+
+
+@torch.no_grad()
+def decode(llm: LlamaForCausalLM, embeds: torch.Tensor, mask: torch.Tensor, budgets: list[int],
+           gen: GenerationConfig, eos_id: int, stats: DecodeStats | None = None) -> list[list[int]]:
+    """embeds (n, L, D) left-padded, mask (n, L), a new-token budget per row (each ≥ 1) → the new ids of
+    each row (its `</s>` included when it made one)."""
+    stats = stats if stats is not None else DecodeStats()
+    if gen.num_beams == 1:
+        return _greedy(llm, embeds, mask, budgets, gen, eos_id, stats)
+    return _beam(llm, embeds, mask, budgets, gen, eos_id, stats)
+
+
+def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
+    n = embeds.shape[0]
+    model = _Llm(llm, mask, 1, stats)
+    process = _processors(gen)
+    budget = torch.tensor(budgets, device=embeds.device)
+    alive = torch.arange(n, device=embeds.device)  # original row of each batch row
+    generated = torch.zeros(n, 0, dtype=torch.long, device=embeds.device)
+    out: list[list[int]] = [[] for _ in range(n)]
+    logits = model(inputs_embeds=embeds)
+    while True:
+        tokens = process(generated, logits).argmax(-1)
+        generated = torch.cat([generated, tokens[:, None]], dim=1)
+        done = (tokens == eos_id) | (generated.shape[1] >= budget)
+        for i in done.nonzero().flatten().tolist():
+            out[alive[i]] = generated[i].tolist()
+        if done.all():
+            return out
+        if done.any():
+            keep = (~done).nonzero().flatten()
+            model.keep(keep)
+            generated, tokens, budget, alive = generated[keep], tokens[keep], budget[keep], alive[keep]
+        logits = model.step(tokens)
+
+
+def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
+    """transformers' beam search (`GenerationMixin._beam_search`), one batch row per question, with the
+    rows whose search is over taken out of the batch."""
+    n, beams = embeds.shape[0], gen.num_beams
+    device = embeds.device
+    early_stopping = llm.generation_config.early_stopping
+    keep_k = 2 * beams  # (1 eos + 1) × beams candidates, as transformers keeps
+    top_mask = torch.cat([torch.ones(beams, dtype=torch.bool), torch.zeros(keep_k - beams, dtype=torch.bool)]).to(device)
+    width = max(budgets)
+    running = torch.full((n, beams, width), eos_id, dtype=torch.long, device=device)
+    finished_seqs = running.clone()
+    running_scores = torch.zeros(n, beams, device=device)
+    running_scores[:, 1:] = -1e9
+    finished_scores = torch.full((n, beams), -1e9, device=device)
+    is_finished = torch.zeros(n, beams, dtype=torch.bool, device=device)
+    can_improve = torch.ones(n, 1, dtype=torch.bool, device=device)
+    running_idx = torch.full((n, beams, width), -1, dtype=torch.int32, device=device)
+    finished_idx = running_idx.clone()
+    budget = torch.tensor(budgets, device=device)
+    alive = torch.arange(n, device=device)
+    out: list[list[int]] = [[] for _ in range(n)]
+    process = _processors(gen)
+
+    model = _Llm(llm, mask.repeat_interleave(beams, 0), beams, stats)
+    logits = model(inputs_embeds=embeds.repeat_interleave(beams, 0))
+    cur = 0
+    while True:
+        rows = running.shape[0]
+        log_probs = process(running[:, :, :cur].reshape(rows * beams, cur), torch.log_softmax(logits, dim=-1))
+        log_probs = (log_probs.reshape(rows, beams, -1) + running_scores[:, :, None]).reshape(rows, -1)
+        top_scores, top_seqs, top_idx = llm._get_top_k_continuations(
+            accumulated_log_probs=log_probs, running_sequences=running, running_beam_indices=running_idx,
+            cur_len=cur, decoder_prompt_len=0, do_sample=False, beams_to_keep=keep_k, num_beams=beams,
+            batch_size=rows)
+        hits = (top_seqs[:, :, cur] == eos_id) | (cur + 1 >= budget[:, None])
+        running, running_scores, running_idx = llm._get_running_beams_for_next_iteration(
+            topk_log_probs=top_scores, topk_running_sequences=top_seqs, topk_running_beam_indices=top_idx,
+            next_token_hits_stopping_criteria=hits, num_beams=beams)
+        finished_seqs, finished_scores, finished_idx, is_finished = llm._update_finished_beams(
+            sequences=finished_seqs, topk_running_sequences=top_seqs, beam_scores=finished_scores,
+            topk_log_probs=top_scores, beam_indices=finished_idx, topk_running_beam_indices=top_idx,
+            is_early_stop_heuristic_unsatisfied=can_improve, is_sent_finished=is_finished,
+            next_token_hits_stopping_criteria=hits, top_num_beam_mask=top_mask, num_beams=beams, cur_len=cur,
+            decoder_prompt_len=0, length_penalty=gen.length_penalty, early_stopping=early_stopping)
+        model.cache.reorder_cache(running_idx[..., cur].flatten())
+        cur += 1
+        can_improve = llm._check_early_stop_heuristic(
+            is_early_stop_heuristic_unsatisfied=can_improve, running_beam_scores=running_scores,
+            beam_scores=finished_scores, is_sent_finished=is_finished, cur_len=cur,
+            max_length=budget[:, None].float(), decoder_prompt_len=0, early_stopping=early_stopping,
+            length_penalty=gen.length_penalty)
+        # `_beam_search_has_unfinished_sequences`, row by row
+        open_beam = ~(is_finished.all(-1) & (early_stopping is True))
+        done = ~(can_improve[:, 0] & open_beam & ~hits.all(-1))
+        for i in done.nonzero().flatten().tolist():
+            out[alive[i]] = finished_seqs[i, 0, :cur].tolist()
+        if done.all():
+            return out
+        if done.any():
+            keep = (~done).nonzero().flatten()
+            model.keep((keep[:, None] * beams + torch.arange(beams, device=device)).flatten())
+            running, running_scores, running_idx = running[keep], running_scores[keep], running_idx[keep]
+            finished_seqs, finished_scores, finished_idx = finished_seqs[keep], finished_scores[keep], finished_idx[keep]
+            is_finished, can_improve, budget, alive = is_finished[keep], can_improve[keep], budget[keep], alive[keep]
+        logits = model.step(running[:, :, cur - 1].flatten())
