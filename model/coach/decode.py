@@ -113,66 +113,64 @@ def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
 
 def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     """transformers' beam search (`GenerationMixin._beam_search`), one batch row per question, with the
-    rows whose search is over taken out of the batch."""
-    n, beams = embeds.shape[0], gen.num_beams
-    device = embeds.device
+    rows whose search is over taken out of the batch. State tensors are (rows, B, …) as there."""
+    n, beams, device = embeds.shape[0], gen.num_beams, embeds.device
     early_stopping = llm.generation_config.early_stopping
     keep_k = 2 * beams  # (1 eos + 1) × beams candidates, as transformers keeps
-    top_mask = torch.cat([torch.ones(beams, dtype=torch.bool), torch.zeros(keep_k - beams, dtype=torch.bool)]).to(device)
+    top_mask = torch.arange(keep_k, device=device) < beams
     width = max(budgets)
-    running = torch.full((n, beams, width), eos_id, dtype=torch.long, device=device)
-    finished_seqs = running.clone()
-    running_scores = torch.zeros(n, beams, device=device)
-    running_scores[:, 1:] = -1e9
-    finished_scores = torch.full((n, beams), -1e9, device=device)
-    is_finished = torch.zeros(n, beams, dtype=torch.bool, device=device)
-    can_improve = torch.ones(n, 1, dtype=torch.bool, device=device)
-    running_idx = torch.full((n, beams, width), -1, dtype=torch.int32, device=device)
-    finished_idx = running_idx.clone()
-    budget = torch.tensor(budgets, device=device)
-    alive = torch.arange(n, device=device)
+    s = {
+        "running": torch.full((n, beams, width), eos_id, dtype=torch.long, device=device),
+        "running_scores": torch.zeros(n, beams, device=device).index_fill_(1, torch.arange(1, beams, device=device), -1e9),
+        "running_idx": torch.full((n, beams, width), -1, dtype=torch.int32, device=device),
+        "finished": torch.full((n, beams, width), eos_id, dtype=torch.long, device=device),
+        "finished_scores": torch.full((n, beams), -1e9, device=device),
+        "finished_idx": torch.full((n, beams, width), -1, dtype=torch.int32, device=device),
+        "is_finished": torch.zeros(n, beams, dtype=torch.bool, device=device),
+        "can_improve": torch.ones(n, 1, dtype=torch.bool, device=device),
+        "budget": torch.tensor(budgets, device=device),
+        "alive": torch.arange(n, device=device),  # original row of each batch row
+    }
     out: list[list[int]] = [[] for _ in range(n)]
     process = _processors(gen)
-
     model = _Llm(llm, mask.repeat_interleave(beams, 0), beams, stats)
     logits = model(inputs_embeds=embeds.repeat_interleave(beams, 0))
     cur = 0
     while True:
-        rows = running.shape[0]
-        log_probs = process(running[:, :, :cur].reshape(rows * beams, cur), torch.log_softmax(logits, dim=-1))
-        log_probs = (log_probs.reshape(rows, beams, -1) + running_scores[:, :, None]).reshape(rows, -1)
+        rows = s["running"].shape[0]
+        seen = s["running"][:, :, :cur].reshape(rows * beams, cur)
+        log_probs = process(seen, torch.log_softmax(logits, dim=-1)).reshape(rows, beams, -1)
+        log_probs = (log_probs + s["running_scores"][:, :, None]).reshape(rows, -1)
         top_scores, top_seqs, top_idx = llm._get_top_k_continuations(
-            accumulated_log_probs=log_probs, running_sequences=running, running_beam_indices=running_idx,
+            accumulated_log_probs=log_probs, running_sequences=s["running"], running_beam_indices=s["running_idx"],
             cur_len=cur, decoder_prompt_len=0, do_sample=False, beams_to_keep=keep_k, num_beams=beams,
             batch_size=rows)
-        hits = (top_seqs[:, :, cur] == eos_id) | (cur + 1 >= budget[:, None])
-        running, running_scores, running_idx = llm._get_running_beams_for_next_iteration(
+        hits = (top_seqs[:, :, cur] == eos_id) | (cur + 1 >= s["budget"][:, None])
+        s["running"], s["running_scores"], s["running_idx"] = llm._get_running_beams_for_next_iteration(
             topk_log_probs=top_scores, topk_running_sequences=top_seqs, topk_running_beam_indices=top_idx,
             next_token_hits_stopping_criteria=hits, num_beams=beams)
-        finished_seqs, finished_scores, finished_idx, is_finished = llm._update_finished_beams(
-            sequences=finished_seqs, topk_running_sequences=top_seqs, beam_scores=finished_scores,
-            topk_log_probs=top_scores, beam_indices=finished_idx, topk_running_beam_indices=top_idx,
-            is_early_stop_heuristic_unsatisfied=can_improve, is_sent_finished=is_finished,
+        s["finished"], s["finished_scores"], s["finished_idx"], s["is_finished"] = llm._update_finished_beams(
+            sequences=s["finished"], topk_running_sequences=top_seqs, beam_scores=s["finished_scores"],
+            topk_log_probs=top_scores, beam_indices=s["finished_idx"], topk_running_beam_indices=top_idx,
+            is_early_stop_heuristic_unsatisfied=s["can_improve"], is_sent_finished=s["is_finished"],
             next_token_hits_stopping_criteria=hits, top_num_beam_mask=top_mask, num_beams=beams, cur_len=cur,
             decoder_prompt_len=0, length_penalty=gen.length_penalty, early_stopping=early_stopping)
-        model.cache.reorder_cache(running_idx[..., cur].flatten())
+        model.cache.reorder_cache(s["running_idx"][..., cur].flatten())
         cur += 1
-        can_improve = llm._check_early_stop_heuristic(
-            is_early_stop_heuristic_unsatisfied=can_improve, running_beam_scores=running_scores,
-            beam_scores=finished_scores, is_sent_finished=is_finished, cur_len=cur,
-            max_length=budget[:, None].float(), decoder_prompt_len=0, early_stopping=early_stopping,
+        s["can_improve"] = llm._check_early_stop_heuristic(
+            is_early_stop_heuristic_unsatisfied=s["can_improve"], running_beam_scores=s["running_scores"],
+            beam_scores=s["finished_scores"], is_sent_finished=s["is_finished"], cur_len=cur,
+            max_length=s["budget"][:, None].float(), decoder_prompt_len=0, early_stopping=early_stopping,
             length_penalty=gen.length_penalty)
         # `_beam_search_has_unfinished_sequences`, row by row
-        open_beam = ~(is_finished.all(-1) & (early_stopping is True))
-        done = ~(can_improve[:, 0] & open_beam & ~hits.all(-1))
+        open_beam = ~(s["is_finished"].all(-1) & (early_stopping is True))
+        done = ~(s["can_improve"][:, 0] & open_beam & ~hits.all(-1))
         for i in done.nonzero().flatten().tolist():
-            out[alive[i]] = finished_seqs[i, 0, :cur].tolist()
+            out[s["alive"][i]] = s["finished"][i, 0, :cur].tolist()
         if done.all():
             return out
         if done.any():
             keep = (~done).nonzero().flatten()
             model.keep((keep[:, None] * beams + torch.arange(beams, device=device)).flatten())
-            running, running_scores, running_idx = running[keep], running_scores[keep], running_idx[keep]
-            finished_seqs, finished_scores, finished_idx = finished_seqs[keep], finished_scores[keep], finished_idx[keep]
-            is_finished, can_improve, budget, alive = is_finished[keep], can_improve[keep], budget[keep], alive[keep]
-        logits = model.step(running[:, :, cur - 1].flatten())
+            s = {k: v[keep] for k, v in s.items()}
+        logits = model.step(s["running"][:, :, cur - 1].flatten())
