@@ -41,19 +41,21 @@ def answer(
     chunks: torch.Tensor,
     asks: list[Ask],
     windows: list[list[int]] | None = None,
-    batch_size: int = 8,
+    batch_size: int = 40,
     progress: Callable[[int, int], None] | None = None,
     stats: DecodeStats | None = None,
 ) -> dict[Row, str]:
     """chunks (b, 1, 4096, 128). `windows[c]`: in compat mode, which windows of chunk c to ask (each is
     heard alone, as window 0 of its own input would be); default [0], what the reference does.
+    `batch_size`: sequences per LLM batch, beams counted (40: 40 greedy questions or 8 with beam 5).
     `stats` (optional) counts the LLM's work."""
     rows, prefixes = _audio_rows(model, chunks, asks, windows)
     texts: dict[Row, str] = {}
     for gen, group in _group_by_generation(rows, asks).items():
         group.sort(key=lambda r: len(model.llm_tok.encode(asks[r.question].text)))
-        for start in range(0, len(group), batch_size):
-            batch = group[start : start + batch_size]
+        per_batch = max(1, batch_size // gen.num_beams)
+        for start in range(0, len(group), per_batch):
+            batch = group[start : start + per_batch]
             prefix = torch.stack([prefixes[r] for r in batch])
             embeds, mask, lengths = model.llm_inputs(prefix, [asks[r.question].text for r in batch])
             for r, text in zip(batch, model.generate(embeds, mask, lengths, gen, stats)):

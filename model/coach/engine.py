@@ -27,7 +27,7 @@ class CoachEngine:
     join_tail_s = 0.0  # the model hears at most one 40.96-s chunk per segment: a tail stays its own
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
-                 max_length: int | None = None, batch_size: int = 8):
+                 max_length: int | None = None, batch_size: int = 40):
         self.model = model
         self.model_name = model_name
         self.device = device
