@@ -59,6 +59,8 @@ def main() -> None:
     print(" ".join([
         f"speedup={ref['total_s'] / ours['total_s']:.2f}", f"ours_s={ours['total_s']:.2f}",
         f"reference_s={ref['total_s']:.2f}", f"chunks={args.chunks}", f"size={args.size}", f"device={args.device}",
+        f"cpu_speedup={ref['cpu_s'] / ours['cpu_s']:.2f}", f"ours_cpu_s={ours['cpu_s']:.2f}",
+        f"reference_cpu_s={ref['cpu_s']:.2f}",
         f"decoding={'greedy' if args.greedy else 'beam5'}", f"same={same}/{len(ref['texts'])}",
         f"llm_speedup={ref['llm_s'] / ours['llm_s']:.2f}", f"ours_row_steps={ours['steps']}",
         f"reference_tokens={ref['steps']}", f"ours_peak_mb={ours['peak_mb']:.0f}",
@@ -111,7 +113,7 @@ def run_part(args) -> dict:
     reset_peak()
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     audio_s, llm_s, texts, steps = 0.0, 0.0, [], 0
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if args.part == "ours":
         rows_of = answering._audio_rows
 
@@ -147,12 +149,12 @@ def run_part(args) -> dict:
                 texts.append(r.text)
                 steps += r.steps
     sync()
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     if args.part == "ours":
         llm_s = total - audio_s
     else:
         audio_s = total - llm_s
-    return {"texts": texts, "total_s": total, "audio_s": audio_s, "llm_s": llm_s, "steps": steps,
+    return {"texts": texts, "total_s": total, "cpu_s": cpu, "audio_s": audio_s, "llm_s": llm_s, "steps": steps,
             "peak_mb": peak_mb(), "load_peak_mb": load_peak, "cuda_libs_mb": cuda_libs_mb()}
 
 

@@ -93,7 +93,8 @@ def row_attention(
     parts = []
     for start, end, pad in _runs_of_padding(attention_mask, s):
         first = max(0, pad - (s - t))  # queries before the row's first real position are padding
-        mask = attention_mask[start:end, :, first:, pad:s]
+        # one new token sees all of its row's keys: its mask is zeros, and adding zeros changes no bit
+        mask = None if t == 1 else attention_mask[start:end, :, first:, pad:s]
         o, _ = reference_attention(module, query[start:end, :, first:], key[start:end, :, pad:],
                                    value[start:end, :, pad:], mask)
         if first:

@@ -79,3 +79,24 @@ def test_batched_answers_are_the_reference_loops_with_no_extra_decoding(coach, c
     assert [ours[Row(0, 0, i)] for i in range(len(asks))] == [r.text for r in refs]
     # every row leaves the batch when the reference's generate would stop: the same decoding work
     assert stats.row_steps == sum(r.steps for r in refs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beams", [1, 5])
+def test_at_a_realistic_size_the_rubric_answers_are_the_reference_loops(tmp_path_factory, beams):
+    """ViT-B encoder, the spec's Q-Former, a 512×8 LLM; the full rubric on one 40.96-s chunk (minutes)."""
+    from dataclasses import replace
+
+    from llaqo.model.coach.build import choose_placement, load_coach
+    from llaqo.rubric.schema import load_rubric
+    from tests.fixtures.tiny_ckpt import write_released
+
+    model = load_coach(write_released(tmp_path_factory.mktemp("base") / "ckpts", size="base"), choose_placement("cpu"))
+    chunk = torch.randn(1, 1, 4096, 128, generator=torch.Generator().manual_seed(0)) * 3 - 5
+    base = GenerationConfig(num_beams=beams)
+    asks = [Ask(q.text, replace(base, **q.generation)) for q in load_rubric("full").questions]
+    stats = DecodeStats()
+    ours = answer(model, chunk, asks, stats=stats)
+    refs = [reference_answer(model, chunk, a.text, a.generation) for a in asks]
+    assert [ours[Row(0, 0, i)] for i in range(len(asks))] == [r.text for r in refs]
+    assert stats.row_steps == sum(r.steps for r in refs)
