@@ -62,16 +62,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         takes = {s: make_take(Path(tmp), s) for s in lengths}
         for tr in args.transcriber.split(","):
-            rtfs, peaks = [], []
+            walls, peaks = [], []
             for s, take in takes.items():
                 wall, peak = run(take, tr)
-                rtfs.append(wall / s)
+                walls.append(wall)
                 peaks.append(peak)
                 print(f"{tr:12s} {s:8.0f} {wall:8.1f} {wall / s:12.3f} {peak:8.0f}")
                 figures += [f"{tr}_rtf_{int(s)}s={wall / s:.3f}", f"{tr}_peak_mb_{int(s)}s={peak:.0f}"]
-            # linear: the per-second cost of the longest take over the 2-min one's (1.0 = linear)
-            figures.append(f"{tr}_growth={rtfs[-1] / rtfs[min(1, len(rtfs) - 1)]:.2f}")
-            figures.append(f"{tr}_peak_mb_max={max(peaks):.0f}")
+            # the cost of each further second of audio, between consecutive lengths (start-up cancels out):
+            # equal values = time grows linearly
+            marginal = [(walls[i + 1] - walls[i]) / (lengths[i + 1] - lengths[i]) for i in range(len(lengths) - 1)]
+            figures += [f"{tr}_marginal_rtf=" + "/".join(f"{m:.3f}" for m in marginal),
+                        f"{tr}_peak_mb_max={max(peaks):.0f}"]
     print(" ".join(figures + [f"load={load:.1f}->{os.getloadavg()[0]:.1f}"]))
 
 

@@ -121,7 +121,8 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     width = max(budgets)
     s = {
         "running": torch.full((n, beams, width), eos_id, dtype=torch.long, device=device),
-        "running_scores": torch.zeros(n, beams, device=device).index_fill_(1, torch.arange(1, beams, device=device), -1e9),
+        # only the first beam starts open, so the beams do not begin as copies of each other
+        "running_scores": torch.where(torch.arange(beams, device=device) == 0, 0.0, -1e9).expand(n, -1).clone(),
         "running_idx": torch.full((n, beams, width), -1, dtype=torch.int32, device=device),
         "finished": torch.full((n, beams, width), eos_id, dtype=torch.long, device=device),
         "finished_scores": torch.full((n, beams), -1e9, device=device),
