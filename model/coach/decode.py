@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 from transformers import DynamicCache, LlamaForCausalLM, LogitsProcessorList, RepetitionPenaltyLogitsProcessor
+from transformers.cache_utils import DynamicLayer
 
 from llaqo.common.generation import GenerationConfig
 from llaqo.model.coach.invariant import ROW_ATTENTION, row_groups
@@ -34,12 +35,56 @@ class DecodeStats:
     calls: int = 0
 
 
+class BufferedLayer(DynamicLayer):
+    """A KV-cache layer in a buffer allocated once for the whole answer: a new token is written in place
+    (transformers' DynamicLayer concatenates, copying the whole cache at every step), and a beam reorder
+    moves only the rows whose parent beam changed. Keys and values stay views (rows, heads, length, hd)."""
+
+    def __init__(self, capacity: int):
+        super().__init__()
+        self.capacity, self.length = capacity, 0
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        t = key_states.shape[-2]
+        if not self.is_initialized:
+            self.device, self.is_initialized = key_states.device, True
+            shape = (*key_states.shape[:2], max(self.capacity, t), key_states.shape[-1])
+            self.buf_k, self.buf_v = key_states.new_empty(shape), value_states.new_empty(shape)
+        if self.length + t > self.buf_k.shape[-2]:  # past the capacity (never, when sized right): grow, the
+            # new token written again in its own place below
+            self.buf_k = torch.cat([self.buf_k[:, :, : self.length], key_states], -2)
+            self.buf_v = torch.cat([self.buf_v[:, :, : self.length], value_states], -2)
+        self.buf_k[:, :, self.length : self.length + t] = key_states
+        self.buf_v[:, :, self.length : self.length + t] = value_states
+        self.length += t
+        self._views()
+        return self.keys, self.values
+
+    def _views(self) -> None:
+        self.keys, self.values = self.buf_k[:, :, : self.length], self.buf_v[:, :, : self.length]
+
+    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        moved = (beam_idx != torch.arange(beam_idx.shape[0], device=beam_idx.device)).nonzero().flatten()
+        if self.length and moved.numel():
+            src = beam_idx[moved]
+            # gathered (a copy) before written: a row may be both a parent and a child
+            self.keys.index_copy_(0, moved, self.keys.index_select(0, src))
+            self.values.index_copy_(0, moved, self.values.index_select(0, src))
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        if self.is_initialized:
+            self.buf_k, self.buf_v = self.buf_k[indices], self.buf_v[indices]
+            self._views()
+
+
 class _Llm:
     """One forward call of the LLM on the open rows, with their cache, mask and positions."""
 
-    def __init__(self, llm: LlamaForCausalLM, mask: torch.Tensor, rows_per_question: int, stats: DecodeStats):
+    def __init__(self, llm: LlamaForCausalLM, mask: torch.Tensor, rows_per_question: int, stats: DecodeStats,
+                 capacity: int = 0):
         self.llm, self.mask, self.group, self.stats = llm, mask, rows_per_question, stats
         self.cache = DynamicCache(config=llm.config)
+        self.cache.layers = [BufferedLayer(capacity) for _ in self.cache.layers]
 
     def __call__(self, **inputs) -> torch.Tensor:
         """→ fp32 logits of the last position (rows, V)."""
@@ -89,7 +134,7 @@ def decode(llm: LlamaForCausalLM, embeds: torch.Tensor, mask: torch.Tensor, budg
 
 def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     n = embeds.shape[0]
-    model = _Llm(llm, mask, 1, stats)
+    model = _Llm(llm, mask, 1, stats, mask.shape[1] + max(budgets))
     process = _processors(gen)
     budget = torch.tensor(budgets, device=embeds.device)
     alive = torch.arange(n, device=embeds.device)  # original row of each batch row
@@ -134,7 +179,7 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     }
     out: list[list[int]] = [[] for _ in range(n)]
     process = _processors(gen)
-    model = _Llm(llm, mask.repeat_interleave(beams, 0), beams, stats)
+    model = _Llm(llm, mask.repeat_interleave(beams, 0), beams, stats, mask.shape[1] + width)
     logits = model(inputs_embeds=embeds.repeat_interleave(beams, 0))
     cur = 0
     while True:
