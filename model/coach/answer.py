@@ -1,8 +1,11 @@
 """The one answering function: audio chunks × questions → text, for ask, assess and eval alike.
 
-The encoder runs once per chunk (it does not depend on the question); the Q-Former then reads every
-window for all questions of the chunk as one batch; the LLM answers all (window, question) rows in
-left-padded batches, grouped by generation settings. A row's answer never depends on its batch.
+The encoder runs once per heard window (it does not depend on the question; in compat mode only the
+windows asked about are encoded); the Q-Former reads each window with each question, questions of one
+token length together (no padding); the LLM answers all rows in left-padded batches, grouped by
+generation settings, and drops each row when it is done. A row's numbers never depend on its batch
+(`model.coach.invariant`), so every answer is the one the question gets alone — and the one the
+reference's one-question-at-a-time loop gives.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from typing import Callable
 import torch
 
 from llaqo.common.generation import GenerationConfig
+from llaqo.model.coach.decode import DecodeStats
 from llaqo.model.coach.llaqo import LLaQo
+
+QFORMER_ROWS = 64  # Q-Former rows per call: bounds the memory of the repeated audio (rows × p × d)
 
 
 @dataclass(frozen=True)
@@ -35,20 +41,24 @@ def answer(
     chunks: torch.Tensor,
     asks: list[Ask],
     windows: list[list[int]] | None = None,
-    batch_size: int = 8,
+    batch_size: int = 40,
     progress: Callable[[int, int], None] | None = None,
+    stats: DecodeStats | None = None,
 ) -> dict[Row, str]:
     """chunks (b, 1, 4096, 128). `windows[c]`: in compat mode, which windows of chunk c to ask (each is
-    heard alone, as window 0 of its own input would be); default [0], what the reference does."""
+    heard alone, as window 0 of its own input would be); default [0], what the reference does.
+    `batch_size`: sequences per LLM batch, beams counted (40: 40 greedy questions or 8 with beam 5).
+    `stats` (optional) counts the LLM's work."""
     rows, prefixes = _audio_rows(model, chunks, asks, windows)
     texts: dict[Row, str] = {}
     for gen, group in _group_by_generation(rows, asks).items():
         group.sort(key=lambda r: len(model.llm_tok.encode(asks[r.question].text)))
-        for start in range(0, len(group), batch_size):
-            batch = group[start : start + batch_size]
+        per_batch = max(1, batch_size // gen.num_beams)
+        for start in range(0, len(group), per_batch):
+            batch = group[start : start + per_batch]
             prefix = torch.stack([prefixes[r] for r in batch])
             embeds, mask, lengths = model.llm_inputs(prefix, [asks[r.question].text for r in batch])
-            for r, text in zip(batch, model.generate(embeds, mask, lengths, gen)):
+            for r, text in zip(batch, model.generate(embeds, mask, lengths, gen, stats)):
                 texts[r] = text
             if progress:
                 progress(len(texts), len(rows))
@@ -57,29 +67,37 @@ def answer(
 
 def _audio_rows(model: LLaQo, chunks: torch.Tensor, asks: list[Ask], windows: list[list[int]] | None):
     """→ the rows to answer and each row's audio prefix (1 + a, D)."""
-    audio = model.encode(chunks)  # (b, w, p, d)
-    b, w = audio.shape[:2]
-    questions = [a.text for a in asks]
-    rows, prefixes = [], {}
-    for c in range(b):
-        # every window of the chunk for every question, as the reference feeds the Q-Former
-        batch = audio[c].repeat(len(asks), 1, 1)  # (questions·w, p, d), question-major
-        aligned = model.align(batch, [q for q in questions for _ in range(w)])
-        aligned = aligned.reshape(len(asks), w, *aligned.shape[1:])  # (questions, w, q, h)
-        if model.cfg.mode == "compat":
-            chosen = [(win, aligned[:, win : win + 1]) for win in (windows[c] if windows else [0])]
-        else:
-            chosen = [(None, aligned)]
-        for win, sel in chosen:
-            for qi in range(len(asks)):
-                row = Row(c, win, qi)
-                rows.append(row)
-                # one row at a time: a batched matmul may round differently, and a row's answer must
-                # not depend on which other questions share its batch
-                prefixes[row] = model.audio_prefix(model.select_queries(sel[qi : qi + 1]))[0]  # (1 + a, D)
+    units, audio = _encode_heard(model, chunks, windows)  # audio (units, w, p, d)
+    pairs = [(u, qi) for u in range(len(units)) for qi in range(len(asks))]
+    length = {qi: len(model.question_tok.tok(a.text, truncation=True, max_length=model.question_tok.max_tokens)
+                      ["input_ids"]) for qi, a in enumerate(asks)}
+    prefixes = {}
+    # questions of one token length share a Q-Former call: no padding, so each row's sums are its own
+    for n in sorted(set(length.values())):
+        same = [(u, qi) for u, qi in pairs if length[qi] == n]
+        for start in range(0, len(same), QFORMER_ROWS):
+            part = same[start : start + QFORMER_ROWS]
+            w = audio.shape[1]
+            aligned = model.align(torch.cat([audio[u] for u, _ in part]),
+                                  [asks[qi].text for _, qi in part for _ in range(w)])  # (part·w, q, h)
+            aligned = aligned.reshape(len(part), w, *aligned.shape[1:])
+            for (u, qi), sel in zip(part, aligned):
+                chunk, win = units[u]
+                # one row at a time, as the reference projects its one query (M = 1)
+                prefixes[Row(chunk, win, qi)] = model.audio_prefix(model.select_queries(sel[None]))[0]
+    rows = [Row(*units[u], qi) for u, qi in pairs]
     return rows, prefixes
 
 
+def _encode_heard(model: LLaQo, chunks: torch.Tensor, windows: list[list[int]] | None):
+    """→ units [(chunk, window or None)] and their patch tokens (units, w, p, d): compat, one window per
+    unit (only the windows asked about are encoded); full, every window of each chunk."""
+    if model.cfg.mode != "compat":
+        return [(c, None) for c in range(chunks.shape[0])], model.encode(chunks)
+    frames = model.cfg.encoder.window_frames
+    units = [(c, win) for c in range(chunks.shape[0]) for win in (windows[c] if windows else [0])]
+    heard = torch.stack([chunks[c, :, win * frames : (win + 1) * frames] for c, win in units])  # (units, 1, 1024, 128)
+    return units, model.encode(heard)  # (units, 1, p, d)
 def _group_by_generation(rows: list[Row], asks: list[Ask]) -> dict[GenerationConfig, list[Row]]:
     groups: dict[GenerationConfig, list[Row]] = {}
     for r in rows:

@@ -10,18 +10,12 @@ import contextlib
 
 import torch
 from torch import nn
-from transformers import GenerationConfig as HFGenerationConfig
-from transformers import (
-    LlamaForCausalLM,
-    LogitsProcessorList,
-    RepetitionPenaltyLogitsProcessor,
-    StoppingCriteria,
-    StoppingCriteriaList,
-)
+from transformers import LlamaForCausalLM
 
 from llaqo.common.generation import GenerationConfig
 from llaqo.model.coach.aligner import Aligner
 from llaqo.model.coach.config import CoachConfig
+from llaqo.model.coach.decode import DecodeStats, decode
 from llaqo.model.coach.encoder import AudioEncoder
 from llaqo.model.coach.tokenizers import LlmTokenizer, QuestionTokenizer
 
@@ -150,46 +144,18 @@ class LLaQo(nn.Module):
 
     # 5. generate
     @torch.no_grad()
-    def generate(
-        self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig
-    ) -> list[str]:
-        """Each row may make at most `max_length − its own length` new tokens (the reference's budget),
-        so a row's answer does not depend on the other rows of the batch."""
+    def generate(self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig,
+                 stats: DecodeStats | None = None) -> list[str]:
+        """Each row may make at most `max_length − its own length` new tokens (the reference's budget)
+        and leaves the batch when it is done, so a row's answer does not depend on the other rows."""
         budgets = [gen.max_length - n for n in lengths]
         if gen.max_new_tokens is not None:
             budgets = [min(b, gen.max_new_tokens) for b in budgets]
-        if max(budgets) <= 0:
-            return [""] * len(lengths)
-        config = HFGenerationConfig(
-            do_sample=False,
-            num_beams=gen.num_beams,
-            max_new_tokens=max(budgets),
-            length_penalty=gen.length_penalty,
-            num_return_sequences=1,
-            eos_token_id=self.llm_tok.eos_id,
-            bos_token_id=self.llm_tok.bos_id,
-            pad_token_id=self.llm_tok.eos_id,
-        )
-        out = self.llm.generate(
-            inputs_embeds=embeds,
-            attention_mask=mask,
-            generation_config=config,
-            # our own processor: transformers' default one skips as many generated ids as a row has left
-            # padding (it assumes the prompt ids are in the sequence, which they are not with embeddings)
-            logits_processor=LogitsProcessorList([RepetitionPenaltyLogitsProcessor(gen.repetition_penalty)]),
-            stopping_criteria=StoppingCriteriaList([RowBudget(budgets)]),
-        )
-        return [self.llm_tok.decode(row.tolist()) if b > 0 else "" for row, b in zip(out, budgets)]
-
-
-class RowBudget(StoppingCriteria):
-    """Stops row i once it has generated budgets[i] tokens (works for greedy and beam search, whose
-    candidate rows come in equal groups per batch row)."""
-
-    def __init__(self, budgets: list[int]):
-        self.budgets = torch.tensor(budgets)
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
-        per_row = input_ids.shape[0] // len(self.budgets)
-        budgets = self.budgets.to(input_ids.device).repeat_interleave(per_row)
-        return input_ids.shape[1] >= budgets
+        texts = [""] * len(lengths)
+        live = [i for i, b in enumerate(budgets) if b > 0]
+        if not live:
+            return texts
+        ids = decode(self.llm, embeds[live], mask[live], [budgets[i] for i in live], gen, self.llm_tok.eos_id, stats)
+        for i, row in zip(live, ids):
+            texts[i] = self.llm_tok.decode(row)
+        return texts

@@ -67,6 +67,9 @@ def load_llm(
         raise CheckpointError(f"{folder}: cannot load the LLM: {load_problem(e)}") from None
     grow_vocab(llm, vocab_size)
     llm.requires_grad_(False)
+    from llaqo.model.coach.invariant import make_row_invariant
+
+    make_row_invariant(llm)
     return llm.eval()
 
 
