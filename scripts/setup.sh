@@ -31,7 +31,7 @@ fi
 torch_kind="${LLAQO_TORCH:-$(command -v nvidia-smi >/dev/null && echo cuda || echo cpu)}"
 if [[ "$torch_kind" == "cpu" ]]; then
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchaudio==2.11.0" \
-      --index-url https://download.pytorch.org/whl/cpu \
+      --index-url https://download.pytorch.org/whl/cpu --retries 1 --timeout 10 \
     || .venv/bin/python -m pip install -q "torch==2.14.1" "torchaudio==2.11.0"  # the CPU index unreachable
 else
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchaudio==2.11.0"
