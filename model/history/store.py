@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -135,7 +136,7 @@ class HistoryStore:
         with store._errors("open"):
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             store._check_owner()
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
             db.execute("PRAGMA foreign_keys = ON")
             store._migrate()
         return store
@@ -198,8 +199,14 @@ class HistoryStore:
 
     # -- inside ---------------------------------------------------------------------------------------------
     def _check_owner(self) -> None:
-        app = int(self._db.execute("PRAGMA application_id").fetchone()[0])
-        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # one read transaction: read apart, another process's first migration could commit in between
+        # (no application id yet, then its tables) and a fresh history would look like someone else's
+        self._db.execute("BEGIN")
+        try:
+            app = int(self._db.execute("PRAGMA application_id").fetchone()[0])
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            self._db.execute("COMMIT")
         if app not in (0, APPLICATION_ID) or (app == 0 and tables):
             raise HistoryError(f"{shown(self.path)}: an SQLite database, but not a llaqo practice history; "
                                "it was left as it is", "set LLAQO_HOME to another folder, or add --no-history")
@@ -256,6 +263,21 @@ class _Errors:
         if isinstance(value, sqlite3.Error):
             raise HistoryError(f"{shown(self.path)}: cannot {self.doing} the practice history ({value})",
                                "add --no-history to skip it") from None
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL once. SQLite answers a journal-mode switch that meets another connection's lock with
+    "database is locked" at once, without waiting on the busy timeout, so it is retried here until then."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _refuse_foreign(path: Path) -> None:

@@ -16,7 +16,8 @@ import pytest
 from llaqo.common.errors import ConfigError
 from llaqo.model.folder import JsonlLog, expand_takes
 from llaqo.model.testing import performances as P
-from llaqo.model.testing.piano import can_render, render
+from llaqo.model.testing.piano import render
+from tests.fixtures.renders import need_fast_renders
 
 REPO = Path(__file__).resolve().parents[2]
 LISTEN = ["--engine", "listen", "--transcriber", "fast", "--no-history"]
@@ -24,10 +25,7 @@ LISTEN = ["--engine", "listen", "--transcriber", "fast", "--no-history"]
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    from llaqo.model.listen.transcribe.fast import fast_backend_missing
-
-    if not can_render() or fast_backend_missing():
-        pytest.skip("needs fluidsynth with a GM soundfont, and the fast transcriber")
+    need_fast_renders()
     root = tmp_path_factory.mktemp("archive")
     base = P.base(6.0)
     flaws = ["timing jitter", "tempo drift", "hand imbalance", "staccato", "wrong notes"]

@@ -9,30 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from llaqo.app import app
 from llaqo.model.history.store import HistoryStore
-from llaqo.model.testing import performances as P
-from llaqo.model.testing.piano import can_render, render
+from tests.fixtures.renders import even_and_jittered, run
 
 LISTEN = ["--engine", "listen", "--transcriber", "fast"]
 
 
 @pytest.fixture(scope="module")
 def takes(tmp_path_factory):
-    from llaqo.model.listen.transcribe.fast import fast_backend_missing
-
-    if not can_render() or fast_backend_missing():
-        pytest.skip("needs fluidsynth with a GM soundfont, and the fast transcriber")
-    folder = tmp_path_factory.mktemp("takes")
-    base = P.base(8.0)
-    return {"even": render(base, folder / "even.wav"),
-            "jitter": render(P.FLAWS["timing jitter"](base), folder / "jitter.wav")}
-
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+    return even_and_jittered(tmp_path_factory.mktemp("takes"))
 
 
 def db() -> Path:

@@ -115,9 +115,10 @@ def test_two_processes_writing_at_once_lose_nothing(db):
     import time
 
     start = str(time.time() + 2.0)
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name, "60", start])
-             for name in ("first", "second")]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name, "60", start], stderr=subprocess.PIPE,
+                              text=True) for name in ("first", "second")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
     with HistoryStore.open(db) as store:
         stored = store.sessions()
         assert len(stored) == 120
