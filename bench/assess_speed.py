@@ -112,37 +112,28 @@ def run_part(args) -> dict:
     load_peak = peak_mb()
     reset_peak()
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    audio_s, llm_s, texts, steps = 0.0, 0.0, [], 0
+    phase_s = [0.0]  # the timed phase: ours, the encoder and Q-Former; the reference's, its generate calls
+    texts, steps = [], 0
+
+    def timed(fn):
+        def call(*a, **k):
+            t = time.perf_counter()
+            out = fn(*a, **k)
+            sync()
+            phase_s[0] += time.perf_counter() - t
+            return out
+        return call
+
     start, cpu_start = time.perf_counter(), time.process_time()
     if args.part == "ours":
-        rows_of = answering._audio_rows
-
-        def timed_rows(*a, **k):  # the encoder and Q-Former phase
-            nonlocal audio_s
-            t = time.perf_counter()
-            out = rows_of(*a, **k)
-            sync()
-            audio_s += time.perf_counter() - t
-            return out
-
-        answering._audio_rows = timed_rows
+        answering._audio_rows = timed(answering._audio_rows)
         stats = DecodeStats()
         for chunk in chunks:  # one call per segment, as `llaqo assess` makes
             out = answering.answer(model, chunk, asks, stats=stats)
             texts += [out[answering.Row(0, 0, i)] for i in range(len(asks))]
         steps = stats.row_steps
     else:
-        generate = model.llm.generate
-
-        def timed_generate(*a, **k):
-            nonlocal llm_s
-            t = time.perf_counter()
-            out = generate(*a, **k)
-            sync()
-            llm_s += time.perf_counter() - t
-            return out
-
-        model.llm.generate = timed_generate
+        model.llm.generate = timed(model.llm.generate)
         for chunk in chunks:
             for a in asks:
                 r = reference_answer(model, chunk, a.text, a.generation)
@@ -150,10 +141,7 @@ def run_part(args) -> dict:
                 steps += r.steps
     sync()
     total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    if args.part == "ours":
-        llm_s = total - audio_s
-    else:
-        audio_s = total - llm_s
+    audio_s, llm_s = (phase_s[0], total - phase_s[0]) if args.part == "ours" else (total - phase_s[0], phase_s[0])
     return {"texts": texts, "total_s": total, "cpu_s": cpu, "audio_s": audio_s, "llm_s": llm_s, "steps": steps,
             "peak_mb": peak_mb(), "load_peak_mb": load_peak, "cuda_libs_mb": cuda_libs_mb()}
 
@@ -162,14 +150,10 @@ def take(seed: int):
     """A deterministic 40.96-s piano-like take: (samples, rate)."""
     import numpy as np
 
-    rate, seconds = 32_000, 40.96
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
-    x = np.zeros_like(t)
-    for onset in np.arange(0, seconds, 0.5):
-        f = 220 * 2 ** (rng.integers(0, 24) / 12)
-        x += np.where(t >= onset, np.exp(-(t - onset) * 3), 0) * np.sin(2 * np.pi * f * (t - onset)) * 0.3
-    return x.astype(np.float32)[None], rate
+    from llaqo.model.testing.piano import decaying_tones
+
+    rate = 32_000
+    return decaying_tones(40.96, rate, seed).astype(np.float32)[None], rate
 
 
 def reset_peak() -> None:

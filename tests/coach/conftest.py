@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from llaqo.model.testing.piano import decaying_tones
 from tests.fixtures.tiny_ckpt import write_released
 
 SHORT = 40  # a small length budget keeps random tiny models quick; the logic is the same at 256
@@ -41,13 +42,7 @@ def coach_full(released_dir):
 
 def tone_take(path: Path, seconds: float, rate: int = 44_100, channels: int = 2, seed: int = 0) -> Path:
     """A take of piano-like decaying partials (deterministic), `channels` channels."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
-    x = np.zeros_like(t)
-    for onset in np.arange(0, seconds, 0.5):
-        f = 220 * 2 ** (rng.integers(0, 24) / 12)
-        env = np.where(t >= onset, np.exp(-(t - onset) * 3), 0)
-        x += env * np.sin(2 * np.pi * f * (t - onset)) * 0.3
+    x = decaying_tones(seconds, rate, seed)
     data = np.stack([x * (1 - 0.1 * c) for c in range(channels)], axis=1)
     sf.write(path, data.astype(np.float32), rate, subtype="PCM_16")
     return path

@@ -14,6 +14,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from llaqo.app import app
+from llaqo.model.testing.piano import decaying_tones
 from tests.coach.conftest import released_dir  # noqa: F401  (shared fixture)
 
 LISTEN = ["--engine", "listen", "--transcriber", "fast", "--no-history"]
@@ -21,13 +22,9 @@ LISTEN = ["--engine", "listen", "--transcriber", "fast", "--no-history"]
 
 def _take(path: Path, henle: int, seed: int) -> Path:
     """Easy pieces: slow low notes; hard ones: fast high notes (what even a random encoder tells apart)."""
-    rng, rate = np.random.default_rng(seed), 16_000
-    t = np.arange(6 * rate) / rate
-    x = np.zeros_like(t)
+    rate = 16_000
     step, base = (0.5, 220) if henle < 5 else (0.12, 880)
-    for onset in np.arange(0, 6, step):
-        f = base * 2 ** (rng.integers(0, 12) / 12)
-        x += np.where(t >= onset, np.exp(-(t - onset) * 4), 0) * np.sin(2 * np.pi * f * (t - onset)) * 0.3
+    x = decaying_tones(6, rate, seed, step_s=step, decay=4.0, base_hz=base, span=12)
     sf.write(path, x.astype(np.float32), rate)
     return path
 
