@@ -53,7 +53,7 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     failed). Used by assess and record."""
     from llaqo.common.errors import ConfigError
     from llaqo.common.files import check_outputs
-    from llaqo.model.assess import build_engine
+    from llaqo.model.assess import build_engine, rubric_for
     from llaqo.model.folder import expand_takes
     from llaqo.outputs import planned_paths, prepare_out_dir
     from llaqo.rubric.schema import load_rubric
@@ -75,8 +75,7 @@ def run_assessment(files: list[Path], rubric: str, *, engine: EngineOptions, out
     the_rubric = load_rubric(rubric)
     store = _open_history(history, engine)
     the_engine = build_engine(engine)
-    if the_engine.score_errors() is not None:  # an engine that compares a reference score
-        the_rubric = the_rubric.with_accuracy()
+    the_rubric = rubric_for(the_rubric, the_engine)
     _step(output, f"engine: {the_engine.name} ({the_engine.reason}); rubric: {the_rubric.name}")
     reports, failures = _assess_all(files, the_rubric, the_engine, output)
     _emit(reports, failures, files, output)

@@ -17,7 +17,7 @@ def run_folder(files: list[Path], rubric: str, *, engine: EngineOptions, output:
     from llaqo.common.errors import AudioError, ConfigError
     from llaqo.common.files import check_outputs
     from llaqo.common.text import shown
-    from llaqo.model.assess import assess_file, build_engine
+    from llaqo.model.assess import assess_file, build_engine, rubric_for
     from llaqo.model.folder import JsonlLog, share
     from llaqo.rubric.schema import load_rubric
     from llaqo.rubric.summary import build_report_dict
@@ -33,8 +33,7 @@ def run_folder(files: list[Path], rubric: str, *, engine: EngineOptions, output:
     mine = share(pending)
     store = _open_history(history, engine)
     the_engine = build_engine(engine)
-    if the_engine.score_errors() is not None:  # an engine that compares a reference score
-        the_rubric = the_rubric.with_accuracy()
+    the_rubric = rubric_for(the_rubric, the_engine)
     print(f"{len(files)} takes: {skipped} already in {shown(folder.jsonl)}, {len(mine)} to assess here",
           file=sys.stderr)
     failed = 0

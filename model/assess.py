@@ -18,6 +18,11 @@ from llaqo.rubric.schema import Rubric
 from llaqo.rubric.summary import aggregate
 
 
+def rubric_for(rubric: Rubric, engine: Engine) -> Rubric:
+    """The rubric as `engine` answers it: with an Accuracy row when the engine compares a reference score."""
+    return rubric.with_accuracy() if engine.score_errors() is not None else rubric
+
+
 def build_engine(opts: EngineOptions) -> Engine:
     """The engine `--engine auto|coach|listen` names, with the reason it was chosen (`engine.reason`), its
     difficulty and technique answered by the PianoJudges heads when there are some (`--judges`, or the
