@@ -43,7 +43,6 @@ class Comparison:
     extra: list[int] = field(default_factory=list)
     missing: list[tuple[ScoreNote, float]] = field(default_factory=list)  # with the time it was due
     deviations: list[tuple[int, ScoreNote, float]] = field(default_factory=list)  # (note, score note, s)
-    bars: tuple[int, int] = (0, 0)
     cost: float = 0.0  # the located stretch's mean DTW cost: which reading of the score fits
     unsure: int = 0  # disagreements the evidence did not hold (claims.py): not reported as errors
     time_map: TimeMap | None = None  # score beat → take time over the aligned stretch
@@ -67,6 +66,11 @@ class Comparison:
         ok = ahead > behind
         bpm = 60.0 * 4.0 / np.where(ok, ahead - behind, np.inf)
         return [[round(float(t), 3), round(float(b), 1)] for t, b, good in zip(m(beats), bpm, ok) if good]
+
+    @property
+    def bars(self) -> tuple[int, int]:
+        """The first and last bar of the aligned stretch ((0, 0) when nothing was aligned)."""
+        return (self.bar_starts[0][1], self.bar_starts[-1][1]) if self.bar_starts else (0, 0)
 
     @property
     def n_score(self) -> int:
@@ -206,7 +210,7 @@ def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: 
             time_map = TimeMap.fit(s_beat[[s for s, _ in pairs]], onset[[p for _, p in pairs]])
     due = time_map(s_beat)
     out = Comparison(matched=[(p, stretch[s]) for s, p in sorted(pairs, key=lambda x: x[1])],
-                     bars=(stretch[0].bar, stretch[-1].bar), cost=float(step_cost.mean()), time_map=time_map,
+                     cost=float(step_cost.mean()), time_map=time_map,
                      bar_starts=_bar_starts(stretch))
     played = {p for _, p in pairs}
     scored = {s for s, _ in pairs}

@@ -10,10 +10,6 @@ from pathlib import Path
 from llaqo.model.listen.judge.score import ScoreNote
 
 
-def load_midi_score(path: Path) -> list[ScoreNote]:
-    return _from_midi(path)
-
-
 def _bar_of(beat: float, bars: list[tuple[float, float, float]]) -> tuple[int, float]:
     """bars: (start beat, quarter notes per bar, quarter notes per beat unit) per bar, in order."""
     for i in range(len(bars) - 1, -1, -1):
@@ -23,7 +19,7 @@ def _bar_of(beat: float, bars: list[tuple[float, float, float]]) -> tuple[int, f
     return 1, round(beat + 1, 3)
 
 
-def _from_midi(path: Path) -> list[ScoreNote]:
+def load_midi_score(path: Path) -> list[ScoreNote]:
     import mido
 
     midi = mido.MidiFile(str(path))
