@@ -43,6 +43,7 @@ class BufferedLayer(DynamicLayer):
     def __init__(self, capacity: int):
         super().__init__()
         self.capacity, self.length = capacity, 0
+        self.shared = 0  # positions equal in every beam of a question (the prompt): never moved by a reorder
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
         t = key_states.shape[-2]
@@ -65,11 +66,22 @@ class BufferedLayer(DynamicLayer):
 
     def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
         moved = (beam_idx != torch.arange(beam_idx.shape[0], device=beam_idx.device)).nonzero().flatten()
-        if self.length and moved.numel():
+        if self.length > self.shared and moved.numel():
             src = beam_idx[moved]
-            # gathered (a copy) before written: a row may be both a parent and a child
-            self.keys.index_copy_(0, moved, self.keys.index_select(0, src))
-            self.values.index_copy_(0, moved, self.values.index_select(0, src))
+            # a parent is always a beam of the same question, whose prompt positions hold the same numbers:
+            # only the generated positions move. Gathered (a copy) before written: a row may be both a
+            # parent and a child
+            keys, values = self.keys[:, :, self.shared :], self.values[:, :, self.shared :]
+            keys.index_copy_(0, moved, keys.index_select(0, src))
+            values.index_copy_(0, moved, values.index_select(0, src))
+
+    def expand_rows(self, times: int) -> None:
+        """Each row becomes `times` consecutive copies (a question's beams after its one prompt pass)."""
+        if self.is_initialized:
+            self.buf_k = self.buf_k.repeat_interleave(times, 0)
+            self.buf_v = self.buf_v.repeat_interleave(times, 0)
+            self.shared = self.length
+            self._views()
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
         if self.is_initialized:
@@ -109,6 +121,13 @@ class _Llm:
         """tokens (rows,) → logits after them."""
         self.mask = torch.cat([self.mask, self.mask.new_ones(self.mask.shape[0], 1)], dim=1)
         return self(input_ids=tokens[:, None])
+
+    def expand(self, beams: int) -> None:
+        """After the prompt pass at one row per question: `beams` rows per question from here on."""
+        for layer in self.cache.layers:
+            layer.expand_rows(beams)
+        self.mask = self.mask.repeat_interleave(beams, 0)
+        self.group = beams
 
     def keep(self, rows: torch.Tensor) -> None:
         """Keep only these batch rows (indices into the current batch)."""
@@ -179,8 +198,12 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     }
     out: list[list[int]] = [[] for _ in range(n)]
     process = _processors(gen)
-    model = _Llm(llm, mask.repeat_interleave(beams, 0), beams, stats, mask.shape[1] + width)
-    logits = model(inputs_embeds=embeds.repeat_interleave(beams, 0))
+    # The prompt runs once per question, not once per beam as in `generate`: its B copies would be the same
+    # numbers (M = B·L and M = L rows take one kernel family; attention is per row), so each question's
+    # cache and logits are copied to its beams instead, a fifth of the prompt's work.
+    model = _Llm(llm, mask, 1, stats, mask.shape[1] + width)
+    logits = model(inputs_embeds=embeds).repeat_interleave(beams, 0)
+    model.expand(beams)
     cur = 0
     while True:
         rows = s["running"].shape[0]

@@ -2,17 +2,22 @@
 
 The reference answers one question per `generate` call, so its matrix products have M = beams × tokens
 rows: M = 1 (greedy decoding), 5 (beam decoding) or 5·L (the prompt). A CPU BLAS (MKL) picks its kernel by
-M, and the kernels round differently: on the machines measured, M = 1 (a matrix-vector product), M = 2–3
-and M ≥ 4 are three families, each row-invariant within itself (a row of an M = 40 product equals the same
-row in an M = 5 product, at one thread). So a batched linear layer keeps the reference's numbers when each
-question's M is ≥ 4, and below that runs as a batched product of per-question blocks (`torch.bmm` computes
-each block with the kernel of its own M). `row_groups(beams)` tells the layers the block size while
-decoding; outside it (training, the encoder) they are ordinary `nn.Linear`s.
+M (and by the layer's shape, the CPU and the thread count), and the kernels round differently. Measured:
+on a Zen 4 EPYC, M = 1, M = 2–3 and M ≥ 4 are three families for every layer; on a Xeon, M = 2–15 and
+M ≥ 16 for a 512 × 512 layer but M = 2–4 and M ≥ 5 for a 96 × 80 one. Within a family each row gets the
+same numbers wherever it stands. So no fixed threshold is right everywhere: `blocks_per_product` asks the
+BLAS itself, once per shape, how many of a question's blocks one product may hold (all of them when the
+block and the batch fall in one family; a few when the block's family reaches that far; else one), and
+the rest run as a batched product of those pieces (`torch.bmm` computes each piece with the kernel of its
+own M). `row_groups(beams)` tells the layers the block size while decoding; outside it (training, the
+encoder) they are ordinary `nn.Linear`s.
 
 Left padding changes the length of each row's attention, and with it the order of the sums: the
 attention below cuts each row's padding off and runs rows of equal length together, with exactly the
-shapes the row has alone. With several threads MKL splits small products between the threads by M, so
-the reference's own answers then depend on the thread count; see README ("Batch invariance").
+shapes the row has alone. The prompt's blocks are ≥ 16 rows, which every CPU measured puts in one family
+(the prompt runs padded to the batch's longest and, under beam search, once per question instead of once
+per beam). With several threads MKL splits small products between the threads by M, so the reference's
+own answers then depend on the thread count; see README ("Batch invariance").
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
 from llaqo.model.coach.llm import reference_attention
 
 ROW_ATTENTION = "llaqo_rows"
-SMALLEST_SHARED_M = 4  # from M = 4 rows up, MKL's fp32 kernel gives each row the same numbers
 
 _rows_per_question: contextvars.ContextVar[int | None] = contextvars.ContextVar("rows_per_question", default=None)
 
@@ -46,21 +50,65 @@ def row_groups(rows_per_question: int):
 
 
 class RowGroupLinear(nn.Linear):
-    """nn.Linear whose rows are computed in the reference's blocks when those are below SMALLEST_SHARED_M."""
+    """nn.Linear whose rows are computed in products that give each question's block its numbers alone."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(n, t, k) → (n, t, out)."""
         group = _rows_per_question.get()
-        if group is None or x.dim() != 3 or group * x.shape[1] >= SMALLEST_SHARED_M:
+        if group is None or x.dim() != 3:
             return super().forward(x)
         n, t, k = x.shape
-        blocks = x.reshape(n // group, group * t, k)  # one question's rows per block: M = group · t
-        weight = self.weight.t().unsqueeze(0).expand(blocks.shape[0], -1, -1)
+        block, blocks = group * t, n // group
+        per = blocks_per_product(self.weight, self.bias, block, blocks)
+        if per == blocks:
+            return super().forward(x)
+        full = blocks - blocks % per  # blocks in pieces of `per`; the rest in one piece of their own
+        out = [self._pieces(x[: full * group].reshape(full // per, per * block, k))] if full else []
+        if full < blocks:
+            out.append(self._pieces(x[full * group :].reshape(1, -1, k)))
+        return torch.cat([o.reshape(-1, o.shape[-1]) for o in out]).reshape(n, t, -1)
+
+    def _pieces(self, pieces: torch.Tensor) -> torch.Tensor:
+        """(p, m, k) → (p, m, out): each piece as its own product."""
+        weight = self.weight.t().unsqueeze(0).expand(pieces.shape[0], -1, -1)
         if self.bias is None:
-            return torch.bmm(blocks, weight).reshape(n, t, -1)
+            return torch.bmm(pieces, weight)
         # the bias enters the sum first, as in the addmm of a plain linear layer
-        bias = self.bias.expand(blocks.shape[0], blocks.shape[1], -1)
-        return torch.baddbmm(bias, blocks, weight).reshape(n, t, -1)
+        return torch.baddbmm(self.bias.expand(*pieces.shape[:2], -1), pieces, weight)
+
+
+_plans: dict[tuple, int] = {}
+
+
+def blocks_per_product(weight: torch.Tensor, bias: torch.Tensor | None, block: int, blocks: int) -> int:
+    """How many consecutive `block`-row blocks one product with this weight may hold so that each block gets
+    exactly the numbers of its product alone: `blocks` (one product), or the most that do (≥ 1).
+
+    Asked of the BLAS with random rows (its kernel choice depends on shapes, strides and threads, never on
+    the numbers, and two kernels' roundings differ on random data), once per shape in a process."""
+    key = (*weight.shape, bias is not None, weight.dtype, weight.device.type, torch.get_num_threads(), block, blocks)
+    if key not in _plans:
+        if blocks == 1 or _shares(weight, bias, block, blocks):
+            _plans[key] = blocks
+        else:  # the families are intervals of M: grow the piece while its blocks still get their own numbers
+            per = 1
+            while per + 1 < blocks and _shares(weight, bias, block, per + 1):
+                per += 1
+            _plans[key] = per
+    return _plans[key]
+
+
+@torch.no_grad()
+def _shares(weight: torch.Tensor, bias: torch.Tensor | None, block: int, blocks: int) -> bool:
+    """Does one product of `blocks` blocks give its first, middle and last block their numbers alone?"""
+    rows = torch.randn(blocks * block, weight.shape[1], generator=torch.Generator().manual_seed(blocks))
+    rows = rows.to(weight.device, weight.dtype)
+    together = nn.functional.linear(rows, weight, bias)
+    for b in sorted({0, blocks // 2, blocks - 1}):
+        part = slice(b * block, (b + 1) * block)
+        if not torch.equal(together[part], nn.functional.linear(rows[part], weight, bias)):
+            return False
+    return True
 
 
 def make_row_invariant(llm: nn.Module) -> None:

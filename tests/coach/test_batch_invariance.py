@@ -38,6 +38,14 @@ def test_row_group_linear_gives_each_block_the_numbers_it_gets_alone():
         for start in range(0, 12, group):
             alone = nn.functional.linear(x[start : start + group].reshape(group, 96), layer.weight, layer.bias)
             assert torch.equal(together[start : start + group, 0], alone), group
+    wide = nn.Linear(512, 512)  # a shape whose kernel families differ from the small one's on some CPUs
+    wide.__class__ = RowGroupLinear
+    beams = torch.randn(27 * 5, 1, 512)  # a rubric's 27 questions × 5 beams
+    with row_groups(5):
+        together = wide(beams)
+    for start in range(0, 27 * 5, 5):
+        alone = nn.functional.linear(beams[start : start + 5, 0], wide.weight, wide.bias)
+        assert torch.equal(together[start : start + 5, 0], alone)
     prompt = torch.randn(3, 7, 96)  # a prompt: M = 7 rows per question
     with row_groups(1):
         together = layer(prompt)
