@@ -43,7 +43,8 @@ class BufferedLayer(DynamicLayer):
     def __init__(self, capacity: int):
         super().__init__()
         self.capacity, self.length = capacity, 0
-        self.shared = 0  # positions equal in every beam of a question (the prompt): never moved by a reorder
+        self.shared = 0  # leading positions equal in every beam of a question (the prompt, then their common
+        # history): a reorder does not move them
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
         t = key_states.shape[-2]
@@ -68,9 +69,9 @@ class BufferedLayer(DynamicLayer):
         moved = (beam_idx != torch.arange(beam_idx.shape[0], device=beam_idx.device)).nonzero().flatten()
         if self.length > self.shared and moved.numel():
             src = beam_idx[moved]
-            # a parent is always a beam of the same question, whose prompt positions hold the same numbers:
-            # only the generated positions move. Gathered (a copy) before written: a row may be both a
-            # parent and a child
+            # a parent is always a beam of the same question, whose leading `shared` positions hold the same
+            # numbers: only the rest moves. Gathered (a copy) before written: a row may be both a parent and
+            # a child
             keys, values = self.keys[:, :, self.shared :], self.values[:, :, self.shared :]
             keys.index_copy_(0, moved, keys.index_select(0, src))
             values.index_copy_(0, moved, values.index_select(0, src))
@@ -87,6 +88,37 @@ class BufferedLayer(DynamicLayer):
         if self.is_initialized:
             self.buf_k, self.buf_v = self.buf_k[indices], self.buf_v[indices]
             self._views()
+
+
+class _Lineage:
+    """Which generated positions each question's beams still hold in common. Every token written to the cache
+    gets an id; a beam reorder carries the ids with the rows. Where all of a question's beams hold the same id
+    they hold copies of one computation, the same numbers, so a reorder need not move that position: beams
+    part only near the end, and the common history is most of what a reorder used to copy."""
+
+    def __init__(self, rows: int, beams: int, device: torch.device):
+        self.ids = torch.zeros(rows, 0, dtype=torch.long, device=device)
+        self.beams = beams
+
+    def reorder(self, parents: torch.Tensor) -> int:
+        """parents (rows,): each new row's parent row → the number of leading generated positions common to
+        the beams of every question in which a row changes parent."""
+        moved = (parents != torch.arange(len(parents), device=parents.device)).reshape(-1, self.beams).any(-1)
+        t = self.ids.shape[1]
+        if moved.any() and t:
+            # what the rows hold now: where all of a question's beams hold one id, copying changes nothing
+            ids = self.ids.reshape(-1, self.beams, t)[moved]
+            t = int((ids == ids[:, :1]).all(1).long().cumprod(-1).sum(-1).min())
+        self.ids = self.ids[parents]
+        return t
+
+    def written(self) -> None:
+        """A new token was written at the end of every row."""
+        fresh = torch.arange(self.ids.shape[0], device=self.ids.device)[:, None]  # distinct within the position
+        self.ids = torch.cat([self.ids, fresh], 1)
+
+    def keep(self, rows: torch.Tensor) -> None:
+        self.ids = self.ids[rows]
 
 
 class _Llm:
@@ -204,6 +236,7 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     model = _Llm(llm, mask, 1, stats, mask.shape[1] + width)
     logits = model(inputs_embeds=embeds).repeat_interleave(beams, 0)
     model.expand(beams)
+    prompt, lineage = mask.shape[1], _Lineage(n * beams, beams, device)
     cur = 0
     while True:
         rows = s["running"].shape[0]
@@ -224,7 +257,11 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
             is_early_stop_heuristic_unsatisfied=s["can_improve"], is_sent_finished=s["is_finished"],
             next_token_hits_stopping_criteria=hits, top_num_beam_mask=top_mask, num_beams=beams, cur_len=cur,
             decoder_prompt_len=0, length_penalty=gen.length_penalty, early_stopping=early_stopping)
-        model.cache.reorder_cache(s["running_idx"][..., cur].flatten())
+        parents = s["running_idx"][..., cur].flatten().long()
+        common = prompt + lineage.reorder(parents)
+        for layer in model.cache.layers:
+            layer.shared = common
+        model.cache.reorder_cache(parents)
         cur += 1
         s["can_improve"] = llm._check_early_stop_heuristic(
             is_early_stop_heuristic_unsatisfied=s["can_improve"], running_beam_scores=s["running_scores"],
@@ -240,6 +277,9 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
             return out
         if done.any():
             keep = (~done).nonzero().flatten()
-            model.keep((keep[:, None] * beams + torch.arange(beams, device=device)).flatten())
+            kept = (keep[:, None] * beams + torch.arange(beams, device=device)).flatten()
+            model.keep(kept)
+            lineage.keep(kept)
             s = {k: v[keep] for k, v in s.items()}
         logits = model.step(s["running"][:, :, cur - 1].flatten())
+        lineage.written()
