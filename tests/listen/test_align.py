@@ -150,6 +150,19 @@ def test_one_wrong_note_in_a_chord_is_one_wrong_note_not_a_chord_missed(tmp_path
     assert (c.extra, c.missing) == ([], [])
 
 
+def test_a_note_added_to_one_chord_is_not_a_wrong_note_for_a_key_missing_from_the_next(tmp_path):
+    # chords 0.15 s apart: the added key lies within WRONG_S of the next chord's missing key, a semitone off
+    chords = [Note(p, i * 0.15, i * 0.15 + 0.14, 70) for i in range(24) for p in ((60, 67) if i % 2 else (55, 64))]
+    follower = ScoreFollower.from_file(write_midi(chords, tmp_path / "s.mid", tempo_bpm=200))
+    dropped = next(n for n in chords if n.pitch == 67 and abs(n.start - 1.65) < 1e-6)
+    added = Note(66, 1.5, 1.64, 70)  # struck with the chord at 1.5 s, not the one at 1.65 s
+    played = sorted([n for n in chords if n is not dropped] + [added], key=lambda n: (n.start, n.pitch))
+    a = Analysis(as_heard(played))
+    c = follower.comparison(a)
+    assert c.wrong == []
+    assert [int(a.notes.pitch[k]) for k in c.extra] == [66] and [s.pitch for s, _ in c.missing] == [67]
+
+
 def test_late_notes_reported_against_the_score(tmp_path):
     score = P.base(12.0)
     follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
@@ -203,6 +216,61 @@ def test_the_audio_is_asked_about_a_struck_key(tmp_path):
     assert keys.rise(60, 1.2, 0.03) < 8  # still sounding, not struck again
     assert keys.rise(64, 0.5, 0.03) < keys.rise(60, 0.5, 0.03) - 10  # a key nobody struck
     assert KeyRises(np.zeros((88, 10)), 0.0).rise(200, 0.05) == 0.0
+
+
+def _flat_keys(rises: dict[tuple[int, float], float] | None = None, seconds: float = 20.0):
+    """KeyRises of audio where nothing changes, but for a step of dB at each (key, time) given."""
+    from llaqo.model.listen.judge.keys import HOP_S, LOWEST, KeyRises
+
+    db = np.full((88, int(seconds / HOP_S)), -40.0)
+    for (key, t), step in (rises or {}).items():
+        db[key - LOWEST, int(round(t / HOP_S)):] += step
+    return KeyRises(db, 0.0)
+
+
+def test_a_note_held_over_its_repeat_is_claimed_missing_unless_the_audio_shows_it_struck_again(tmp_path):
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    k = next(i for i in range(30, len(score)) if any(n.pitch == score[i].pitch and 0.2 < score[i].start - n.start
+                                                    < 0.8 for n in score[:i]))
+    before = max((n for n in score[:k] if n.pitch == score[k].pitch), key=lambda n: n.start)
+    played = [replace(n, end=score[k].end) if n is before else n for n in score if n is not score[k]]
+    a = Analysis(as_heard(played))  # the note before sounds on through the repeat the player left out
+    assert [s.pitch for s, _ in follower.comparison(a, _flat_keys()).missing] == [score[k].pitch]
+    struck = _flat_keys({(score[k].pitch, score[k].start): 20.0})  # the audio: struck again, transcriber merged
+    c = follower.comparison(a, struck)
+    assert c.missing == [] and c.unsure == 1
+    assert follower.comparison(a).missing == []  # no audio: the transcription's merged note is not contradicted
+
+
+def test_the_audio_is_read_up_to_the_keys_next_strike_only(tmp_path):
+    from llaqo.model.listen.judge.keys import REACH_S
+
+    keys = _flat_keys({(60, 5.0): 30.0})
+    assert keys.rise(60, 4.9, 0.12) >= 29  # the search window reaches the strike at 5.0 s
+    assert keys.rise_between(60, 4.78, 5.0 - REACH_S) < 1  # up to where the strike at 5.0 s is not yet read
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    k = next(i for i in range(30, len(score)) if any(n.pitch == score[i].pitch and 0.12 < n.start - score[i].start
+                                                    < 0.3 for n in score[i + 1:]))
+    nxt = next(n for n in score[k + 1:] if n.pitch == score[k].pitch)
+    a = Analysis(as_heard([n for n in score if n is not score[k]]))
+    c = follower.comparison(a, _flat_keys({(nxt.pitch, nxt.start): 40.0}))  # only the next strike rises
+    assert [s.pitch for s, _ in c.missing] == [score[k].pitch]
+
+
+def test_a_transcribers_ghosts_after_the_take_do_not_stretch_the_played_part():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]  # the take ends at 5.5 s
+    a = Analysis(_transcribed(played, [Heard(p, 7.5, 9.0, 70) for p in (40, 47)]))  # the reverb's tail
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    after = ScoreNote(64, 12.0, 4, 1)  # the score goes on: due at 6.0 s, after the last played note
+    c = Comparison(matched=list(enumerate(s)), extra=[12, 13], missing=[(after, 6.0)])
+    claims.keep_supported(c, a, _flat_keys())
+    assert c.missing == [] and c.unsure == 3  # not missing: the take stopped; the ghosts not struck
 
 
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):

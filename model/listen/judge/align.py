@@ -11,7 +11,8 @@ wrong, missing and extra notes left over.
    scipy's linear_sum_assignment on |predicted − played onset|, within a window. Done three times with
    shrinking windows (1.0, 0.5, 0.3 s), the map refitted from the pairs each time.
 4. **Wrong notes**: a played note and a score note left over within WRONG_S and two semitones are one
-   wrong note; the rest are extra (played) and missing (in the score).
+   wrong note, unless another score onset is due SAME_ONSET_S nearer the played note; the rest are extra (played) and
+   missing (in the score).
 
 The subsequence DTW is written here: the libraries llaqo uses offer full-sequence DTW only
 (parangonar's matchers assume the take covers the whole score; their note matchers measured worse
@@ -32,6 +33,7 @@ ANCHOR_COST = 0.2  # a path step this cheap (keys nearly the same) anchors the t
 WINDOWS_S = (1.0, 0.5, 0.3)  # the matching rounds' windows around each predicted onset
 WRONG_S = 0.2  # a leftover played note and score note this close in time (and ≤ 2 semitones) are one wrong note
 WRONG_SEMITONES = 2
+SAME_ONSET_S = 0.08  # ... and no other score onset more than this much nearer the played note
 
 
 @dataclass
@@ -236,10 +238,14 @@ def _bar_starts(stretch: list[ScoreNote]) -> list[tuple[float, int]]:
 
 
 def _pair_wrong(out: Comparison, extra, missing, stretch, due, pitch, onset) -> None:
-    """Nearest first, each note once: a leftover played note beside a leftover score note is wrong."""
+    """Nearest first, each note once: a leftover played note beside a leftover score note is wrong —
+    when the score note's onset is the one the played note is nearest to (a note added to one chord is
+    not a wrong note for a key missing from the next)."""
+    onsets = np.unique(due)
+    nearest = {k: float(np.abs(onsets - onset[k]).min()) for k in extra}
     pairs = sorted((abs(float(onset[k]) - due[s]), k, s) for k in extra for s in missing
-                   if abs(float(onset[k]) - due[s]) <= WRONG_S and 0 < abs(int(pitch[k]) - stretch[s].pitch)
-                   <= WRONG_SEMITONES)
+                   if abs(float(onset[k]) - due[s]) <= min(WRONG_S, nearest[k] + SAME_ONSET_S)
+                   and 0 < abs(int(pitch[k]) - stretch[s].pitch) <= WRONG_SEMITONES)
     used_k, used_s = set(), set()
     for _, k, s in pairs:
         if k not in used_k and s not in used_s:

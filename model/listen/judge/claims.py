@@ -11,12 +11,14 @@ was struck). Thresholds were set on the outside benchmark's tuning half (bench/l
     is what the transcriber heard; a real doubling at the octave is then not claimed either);
   - not struck in the audio: the key's band rose less than EXTRA_RISE_DB at the note's onset.
 - **Missing** (in the score, not heard) — withdrawn when
-  - it lies outside the played stretch (before the first or after the last played onset: the take
-    starts or stops there);
-  - the same key is still sounding from an earlier note (a repeated note under the pedal that the
-    transcriber merged into the one before);
+  - it lies outside the played stretch (before the first or after the last onset aligned to the
+    score: the take starts or stops there; the transcriber's ghosts in the reverb's tail do not count);
+  - the same key is still sounding from an earlier note and the audio shows the key struck again (a
+    rise of EXTRA_RISE_DB or more: a repeated note under the pedal that the transcriber merged into
+    the one before; without a rise, the key was not struck again and the note is missing);
   - the audio shows the key struck (a rise of MISSED_RISE_DB or more) with no neighbour (±2 semitones)
-    or lower partial-source struck at the same moment to explain the rise.
+    or lower partial-source struck at the same moment to explain the rise. The audio is read around
+    the due time but never up to the key's next transcribed strike (whose rise is not this note's).
 - **Wrong** notes (a played key beside the expected one) are claimed as aligned: both sides agree a
   key was struck there, and it was not the score's.
 
@@ -29,7 +31,7 @@ import numpy as np
 
 from llaqo.model.listen.judge.align import Comparison
 from llaqo.model.listen.judge.analysis import Analysis
-from llaqo.model.listen.judge.keys import OVERTONES, KeyRises
+from llaqo.model.listen.judge.keys import OVERTONES, REACH_S, KeyRises
 
 GHOST_VELOCITY = 0.5
 OVERTONE_S = 0.06
@@ -48,14 +50,17 @@ def keep_supported(c: Comparison, a: Analysis, keys: KeyRises | None) -> None:
         return
     median_velocity = float(np.median(n.velocity))
     extra = [k for k in c.extra if _extra_holds(k, n, median_velocity, keys)]
-    first, last = float(n.onset.min()), float(n.onset.max())
+    played = n.onset[[k for k, _ in c.matched + c.wrong]] if c.matched or c.wrong else n.onset
+    first, last = float(played.min()), float(played.max())
     missing = [(s, due) for s, due in c.missing if _missing_holds(s.pitch, due, n, first, last, keys)]
     c.unsure += len(c.extra) - len(extra) + len(c.missing) - len(missing)
     c.extra, c.missing = extra, missing
 
 
-def _struck_near(n, t: float, pitches) -> bool:
-    near = np.abs(n.onset - t) < OVERTONE_S
+def _struck_near(n, t: float, pitches, t1: float | None = None) -> bool:
+    """Whether any of `pitches` was struck within OVERTONE_S of t (of [t, t1] when t1 is given)."""
+    t1 = t if t1 is None else t1
+    near = (n.onset > t - OVERTONE_S) & (n.onset < t1 + OVERTONE_S)
     return bool(np.isin(n.pitch[near], list(pitches)).any())
 
 
@@ -71,10 +76,16 @@ def _extra_holds(k: int, n, median_velocity: float, keys: KeyRises | None) -> bo
 def _missing_holds(p: int, due: float, n, first: float, last: float, keys: KeyRises | None) -> bool:
     if due < first - EDGE_S or due > last + EDGE_S:
         return False
-    held = (n.pitch == p) & (n.onset < due - HELD_S[0]) & (n.offset > due - HELD_S[1])
-    if held.any():
-        return False
+    same = n.pitch == p
+    held = same & (n.onset < due - HELD_S[0]) & (n.offset > due - HELD_S[1])
     if keys is None:
-        return True
-    explained = _struck_near(n, due, [p + d for d in (-2, -1, 1, 2)] + [p - d for d in OVERTONES])
-    return explained or keys.rise(p, due, SEARCH_MISSING_S) < MISSED_RISE_DB
+        return not held.any()
+    # the audio is read from due - SEARCH to due + SEARCH, but never up to the key's next transcribed strike
+    later = n.onset[same & (n.onset > due)]
+    t0 = due - SEARCH_MISSING_S
+    t1 = max(t0, min([due + SEARCH_MISSING_S] + [float(t) - REACH_S for t in later]))
+    rise = keys.rise_between(p, t0, t1)
+    if held.any():  # merged into the note before only if the audio shows the key struck again
+        return rise < EXTRA_RISE_DB
+    explained = _struck_near(n, t0, [p + d for d in (-2, -1, 1, 2)] + [p - d for d in OVERTONES], t1 + REACH_S)
+    return explained or rise < MISSED_RISE_DB

@@ -23,6 +23,7 @@ HOP_S = 0.01
 WINDOW_S = 0.128
 BEFORE_S, AFTER_S = 0.10, 0.06
 SILENCE_DB = -100.0  # the level before the audio begins
+REACH_S = AFTER_S + WINDOW_S / 2  # how far past t a rise at t reads the audio
 OVERTONES = (12, 19, 24)  # a note's 2nd, 3rd and 4th partials, in semitones above it
 
 
@@ -71,12 +72,16 @@ class KeyRises:
     def rise(self, pitch: int, t: float, search_s: float = 0.0) -> float:
         """dB the key's band grew across an attack at t (the largest within ±search_s); 0 outside the
         audio or the piano's range."""
+        return self.rise_between(pitch, t - search_s, t + search_s)
+
+    def rise_between(self, pitch: int, t0: float, t1: float) -> float:
+        """The largest rise of the key's band across an attack at any time from t0 to t1."""
         if not LOWEST <= pitch <= HIGHEST:
             return 0.0
         row = self.db[pitch - LOWEST]
         before, after = round(BEFORE_S / HOP_S), round(AFTER_S / HOP_S)
         best = 0.0
-        for f in range(self._frame(t - search_s), self._frame(t + search_s) + 1):
+        for f in range(self._frame(t0), self._frame(t1) + 1):
             if f < 0 or f + after >= len(row):
                 continue
             quiet = SILENCE_DB if f - before < 0 else float(row[f - before:f + 1].min())  # before the take: silence
