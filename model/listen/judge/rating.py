@@ -53,7 +53,7 @@ _RULES = [
          "melody level minus accompaniment level"),
     Rule("hand_asynchrony", "ms", ((10, 6), (18, 5), (28, 4), (40, 3), (55, 2), (70, 1)),
          "mean onset gap between the hands on shared beats"),
-    Rule("dynamic_range", "velocity", ((1.5, 1), (2.5, 2), (4, 3), (5.5, 4), (7, 5), (10, 6)),
+    Rule("dynamic_range", "velocity", ((1.5, 1), (2.5, 2), (3.5, 3), (4.5, 4), (6, 5), (8, 6)),
          "range of the loudness curve, all the notes' velocity (the transcriber reads about half the played range)"),
     Rule("abrupt_jumps", "per minute", ((2, 6), (5, 5), (10, 4), (16, 3), (24, 2), (35, 1)),
          "abrupt loudness jumps between neighbouring melody notes"),

@@ -18,6 +18,7 @@ SMOOTH_S = 0.75  # the loudness curve is the notes' velocity averaged over ±thi
 JUMP = 28  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt
 # (28, not less: transkun's velocities of one evenly played line scatter by up to ~25 in a reverberant room)
 JUMP_GAP_S = 0.6
+LITTLE_SHAPE = 6.0  # a loudness curve spanning less than this has little dynamic shape (rated 4 or less)
 WEAK = 35  # notes softer than this sound thin
 GHOST = 15  # softer than this, a note is not followed by the loudness curve (nor on the melody line)
 
@@ -73,7 +74,7 @@ def dynamics(a: Analysis) -> Finding:
     parts = []
     if spans:
         parts.append(f"abrupt changes at {spans_phrase(spans)}")
-    if span < 8:
+    if span < LITTLE_SHAPE:
         parts.append(f"little dynamic shape (range {span:.0f})")
     if parts:
         comment = "Dynamics: " + "; ".join(parts) + "."
