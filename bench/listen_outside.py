@@ -175,8 +175,8 @@ def calibration(by_transcriber: dict[str, list[Heard]], renders) -> tuple[list[s
 
 def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float], list]:
     """Each flaw injected into each piece's performance (its dry render's sound, the first 15 s): does the
-    matching rating fall? From the true notes for both halves; through the transcriber for the held-out
-    half (renders cached under <set>/flaws/)."""
+    matching rating fall? From the true notes and through the transcriber, for both halves (the tuning
+    half's transcribed cases are what the rules are tuned on; renders cached under <set>/flaws/)."""
     rng_seed = 7
     dry = [r for r in renders if not r.reverb]
     rows: dict[tuple[str, str], list[bool | None]] = {}
@@ -188,7 +188,7 @@ def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[
         notes, pedal = notes[notes[:, 0] < FLAW_SECONDS], [p for p in r.pedal if p[0] < FLAW_SECONDS + 1]
         clean_notes = C.judge(C.as_transcription(notes, pedal))
         clean_heard = None
-        if engine is not None and r.split == "held_out":
+        if engine is not None:
             clean_heard = C.judge(_heard(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont))
             judged.append(clean_heard)
         for flaw, (make, dimension) in C.FLAWS.items():

@@ -27,8 +27,8 @@ CURVE_STEP_S = 0.25  # the curves are sampled this often (a 40-s segment: 160 po
 def heard_part(tr: Transcription) -> dict[str, Any]:
     """The segment's notes ([onset s, offset s, MIDI pitch, velocity]), pedal presses ([down s, up s,
     "sustain"|"soft"]), and curves: tempo ([t s, bpm], the local tempo the tempo rating reads) and
-    loudness ([t s, velocity], the melody's smoothed level the dynamics rating reads) and the same level for
-    each hand's notes (`loudness_by_hand`: "right", "left"); times in the take."""
+    loudness ([t s, velocity], the smoothed level of all the notes, what the dynamics rating reads) and
+    the same level for each hand's notes (`loudness_by_hand`: "right", "left"); times in the take."""
     a = Analysis(tr)
     out: dict[str, Any] = {
         "has_pedal": tr.has_pedal,
@@ -50,7 +50,7 @@ def heard_part(tr: Transcription) -> dict[str, Any]:
 
 def _hand_loudness(a: Analysis, right: bool) -> list[list[float]]:
     """[t s, velocity] every CURVE_STEP_S: the smoothed level of every note one hand plays (ghosts left out,
-    as on the melody's curve); empty when that hand plays fewer than two notes."""
+    as on the loudness curve); empty when that hand plays fewer than two notes."""
     n = a.notes
     keep = (a.right_hand == right) & (n.velocity >= dynamics.GHOST)
     t, v = n.onset[keep], n.velocity[keep].astype(float)

@@ -3,6 +3,7 @@ short renders (a subset, to keep the suite fast; bench/listen_flaws.py runs them
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from llaqo.model.listen.judge.dimensions import DIMENSIONS
@@ -82,3 +83,42 @@ def test_too_few_notes_gives_no_rating():
     tr = as_heard(P.base(16.0)[:3])
     found = SegmentJudge(tr)
     assert found.get("tempo").rating is None and "Too few" in found.get("tempo").comment
+
+
+def _chorale(seconds: float, top_velocity, voice_velocity) -> Transcription:
+    """Four-voice chords every 0.5 s; velocities given per chord index for the top and the other voices."""
+    notes = []
+    for k in range(int(seconds / 0.5)):
+        t = 0.5 * k
+        notes += [Note(pitch, t, t + 0.45, int(voice_velocity(k))) for pitch in (48, 55, 64)]
+        notes.append(Note(72 + (k % 3), t, t + 0.45, int(top_velocity(k))))
+    return Transcription(notes, 0.0, seconds, [], True)
+
+
+def test_loudness_curve_averages_all_voices_not_a_noisy_top_line():
+    # every note played at 70; the transcriber scatters its top notes by ±8 (as transkun does a chord's
+    # top note): the loudness stays flat, so the range must read small
+    scatter = _chorale(12.0, lambda k: 70 + (8 if k % 4 < 2 else -8), lambda k: 70)
+    flat, _ = value(scatter, "dynamics", "dynamic_range")
+    # a phrase's swell moves every voice: that is read
+    swell = _chorale(12.0, lambda k: 60 + 20 * np.sin(np.pi * k / 24), lambda k: 55 + 20 * np.sin(np.pi * k / 24))
+    shaped, _ = value(swell, "dynamics", "dynamic_range")
+    assert flat < 4.5 < 10 < shaped
+
+
+def _slowing(by: float) -> Transcription:
+    """A dotted rhythm (gaps of 3, 1, 2, 2 tatums of 0.15 s) whose beat slows by `by` halfway through."""
+    gaps = np.tile([0.45, 0.15, 0.3, 0.3], 12)
+    clock = np.concatenate([[0.0], np.cumsum(gaps)])
+    onsets = np.concatenate([[0.0], np.cumsum(gaps * np.where(clock[1:] > clock[-1] / 2, 1 + by, 1.0))])
+    notes = [Note(60 + (k % 5), float(t), float(t) + 0.1, 70) for k, t in enumerate(onsets)]
+    return Transcription(notes, 0.0, float(onsets[-1]) + 0.5, [], True)
+
+
+@pytest.mark.parametrize("by", [0.15, 0.3])
+def test_a_beat_that_lurches_in_a_dotted_rhythm_lowers_the_tempo_rating(by):
+    # after the lurch, gaps of two and three tatums lie 0.3–0.9 of a tatum off the part's grid: they must
+    # still be read as tempo (against the phrase's tatum), not dropped as off the grid
+    _, steady = value(_slowing(0.0), "tempo", "tempo_drift")
+    drift, slowed = value(_slowing(by), "tempo", "tempo_drift")
+    assert drift > 15 and slowed <= steady - 2

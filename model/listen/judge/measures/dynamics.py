@@ -14,12 +14,13 @@ from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.measures.base import Finding, Reading, spans_where, too_few
 from llaqo.rubric.report import Evidence
 
-SMOOTH_S = 0.75  # the loudness curve is the line's velocity averaged over ±this
+SMOOTH_S = 0.75  # the loudness curve is the notes' velocity averaged over ±this
 JUMP = 28  # velocity change between successive melody notes (< JUMP_GAP_S apart) that sounds abrupt
 # (28, not less: transkun's velocities of one evenly played line scatter by up to ~25 in a reverberant room)
 JUMP_GAP_S = 0.6
+LITTLE_SHAPE = 6.0  # a loudness curve spanning less than this has little dynamic shape (rated 4 or less)
 WEAK = 35  # notes softer than this sound thin
-GHOST = 15  # softer than this, a note on the melody line is not followed by the loudness curve
+GHOST = 15  # softer than this, a note is not followed by the loudness curve (nor on the melody line)
 
 
 def _melody(a: Analysis) -> np.ndarray:
@@ -32,12 +33,17 @@ def _melody(a: Analysis) -> np.ndarray:
 
 
 def loudness_curve(a: Analysis) -> tuple[np.ndarray, np.ndarray]:
-    """(times, smoothed velocity) along the melody."""
+    """(times, smoothed velocity) at each onset: the velocity of every note sounding within ±SMOOTH_S
+    averaged, not the melody's alone. A line played at one velocity still reads with a spread of ~8
+    through transkun (its estimate of a top note in a chord is noisy), so the melody's own curve
+    saturates; the phrase's dynamics move all the voices, and their mean averages that noise out
+    (outside set, tuning half: a flattened chorale 8.0 along the melody, 2.5 over all the notes)."""
     n = a.notes
-    line = _melody(a)
-    t, v = n.onset[line], n.velocity[line]
-    smooth = np.array([v[np.abs(t - x) <= SMOOTH_S].mean() for x in t])
-    return t, smooth
+    heard = n.velocity >= GHOST  # a transcriber's ghost is no part of the loudness
+    t, v = n.onset[heard], n.velocity[heard]
+    at = np.unique(t)
+    smooth = np.array([v[np.abs(t - x) <= SMOOTH_S].mean() for x in at])
+    return at, smooth
 
 
 def dynamics(a: Analysis) -> Finding:
@@ -45,9 +51,9 @@ def dynamics(a: Analysis) -> Finding:
     line = _melody(a)
     if len(line) < 6:
         return too_few("dynamics", "Too few notes in this part to follow the dynamics.")
-    t, curve = loudness_curve(a)
+    at, curve = loudness_curve(a)
     span = float(np.percentile(curve, 90) - np.percentile(curve, 10))
-    v = n.velocity[line]
+    t, v = n.onset[line], n.velocity[line]
     step = np.abs(np.diff(v))
     close = np.diff(t) < JUMP_GAP_S
     jumps = (step > JUMP) & close
@@ -57,7 +63,7 @@ def dynamics(a: Analysis) -> Finding:
     evidence = [
         Evidence("dynamic_range", round(span, 1), "velocity",
                  f"the loudness curve spans {span:.0f} velocity steps (10th–90th percentile)",
-                 [(float(t[0]), float(t[-1]))]),
+                 [(float(at[0]), float(at[-1]))]),
         Evidence("abrupt_jumps", round(rate, 1), "per minute",
                  f"{int(jumps.sum())} jumps of more than {JUMP} velocity between neighbouring melody notes", spans),
     ]
@@ -68,12 +74,12 @@ def dynamics(a: Analysis) -> Finding:
     parts = []
     if spans:
         parts.append(f"abrupt changes at {spans_phrase(spans)}")
-    if span < 8:
+    if span < LITTLE_SHAPE:
         parts.append(f"little dynamic shape (range {span:.0f})")
     if parts:
         comment = "Dynamics: " + "; ".join(parts) + "."
     else:
-        rise = t[int(np.argmax(curve))]
+        rise = at[int(np.argmax(curve))]
         peak = spans_phrase([(rise, rise)])
         comment = f"Natural dynamic shape (range {span:.0f}, peak around {peak}), no abrupt jumps."
     return Finding("dynamics", comment, [Reading("dynamic_range", span), Reading("abrupt_jumps", rate)], evidence)

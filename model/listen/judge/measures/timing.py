@@ -14,6 +14,7 @@ RUSH_DRAG = 0.06  # a local tempo this far from the phrase's tempo is rushing or
 FINE_S, PHRASE_S = 0.75, 3.0  # the local tempo is read over ±FINE_S; the phrase's course over ±PHRASE_S
 GRID_WINDOW_S = 2.0  # the beat grid is fitted locally, over ±this, so that slow tempo changes are not errors
 RUN_GAPS = 4  # a run: at least this many successive gaps meant to be equal
+LOCAL_FIT = 0.2  # within this share of a whole number of the phrase's tatums a gap is on the grid (tempo)
 EQUAL = (0.55, 1.6)  # a gap within these ratios of the local median gap is "meant equal" to it
 
 
@@ -62,11 +63,24 @@ def tempo(a: Analysis) -> Finding:
 
 def _local_tempo(p, window_s: float) -> tuple[np.ndarray, np.ndarray]:
     """(times, bpm) at each gap's midpoint: the median tatum of the gaps that fit the grid within
-    ±window_s (a triplet or an ornament is rhythm, not tempo)."""
+    ±window_s (a triplet or an ornament is rhythm, not tempo).
+
+    A gap fits when it is close to a whole number of the PHRASE's tatum (the fitting gaps' median over
+    ±PHRASE_S), re-rounded against it: judged against the part's one tatum, a beat that lurches 15%
+    moves a gap of two or three tatums 0.3–0.45 of a tatum off, so the gaps played under the lurch were
+    dropped as "not on the grid" and the tempo read steady where it lurched (outside set, tuning half,
+    through transkun: a lurching C. P. E. Bach sonata rated 6 before, 4 now — its tempo's course
+    drifts 15%; a lurching mazurka 6 → 5)."""
     gaps = np.diff(p.onsets)
     per = gaps / p.steps
     fits = np.abs(gaps / p.tatum - p.steps) < FIT_UNITS * np.minimum(p.steps, 1)
     mids = (p.onsets[:-1] + p.onsets[1:]) / 2
+    phrase = np.array([_median_of(per, np.abs(mids - t) <= PHRASE_S, fits) for t in mids])
+    units = gaps / phrase
+    whole = p.steps == np.round(p.steps)  # a triplet's thirds keep their steps
+    steps = np.where(whole, np.maximum(1, np.round(units)), p.steps)
+    per = gaps / steps
+    fits = np.abs(units / steps - 1) < LOCAL_FIT
     local = np.full(len(per), np.nan)
     for i, t in enumerate(mids):
         pick = (np.abs(mids - t) <= window_s) & fits
@@ -76,6 +90,12 @@ def _local_tempo(p, window_s: float) -> tuple[np.ndarray, np.ndarray]:
         local = np.array([np.median(per[np.abs(mids - t) <= window_s]) for t in mids])
     keep = ~np.isnan(local)  # a stretch with no gap on the grid (an ornament, a fermata) has no tempo
     return mids[keep], 60.0 / (local[keep] * (p.beat / p.tatum))
+
+
+def _median_of(values: np.ndarray, near: np.ndarray, fits: np.ndarray) -> float:
+    """The median of the fitting values near, or of all near where fewer than two fit."""
+    pick = near & fits
+    return float(np.median(values[pick] if pick.sum() >= 2 else values[near]))
 
 
 def _mean_in(times: np.ndarray, values: np.ndarray, span: tuple[float, float]) -> float:
