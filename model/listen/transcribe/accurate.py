@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from llaqo.common.device import Device
+from llaqo.common.memory import release_free_memory
 from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
 from llaqo.model.listen.transcribe.viterbi import decode_intervals
 
@@ -94,6 +95,8 @@ class AccurateTranscriber:
         notes = [Note(e.pitch, e.start, e.end, e.velocity) for e in events if e.pitch > 0]
         pedals = [Pedal(e.start, e.end, PEDAL_TRACKS[e.pitch]) for e in events if e.pitch in PEDAL_TRACKS]
         signal = _mono_signal(audio)
+        del audio, per_window
+        release_free_memory()  # the windows' freed tensors, or a long take's memory grows (common/memory.py)
         return Transcription(notes, start_s, start_s + duration, pedals, True, signal, SIGNAL_RATE)
 
     def _window(self, audio: torch.Tensor, offset_s: float, start_s: float) -> list[_Event]:
