@@ -4,7 +4,7 @@ weights (`llaqo.model.testing.reference_loop`: one question per call, encoder an
 question, transformers' generate at batch 1), each in its own process, the model loaded once.
 
     python bench/assess_speed.py [--size tiny|base|small|real] [--device cpu|cuda] [--dtype fp32|bf16|fp16]
-                                 [--greedy] [--chunks N] [--threads N]
+                                 [--greedy] [--chunks N] [--threads N] [--fast]
 
 Sizes (tests/fixtures/tiny_ckpt.py): tiny; base = ViT-B 768×12, Q-Former 256×4, LLM 512×8; small = the
 same with a 1024×16 LLM; real = the same with a Vicuna-7b-shaped LLM (4096×32, fp16; a GPU machine).
@@ -39,23 +39,35 @@ def main() -> None:
     ap.add_argument("--greedy", action="store_true", help="greedy decoding (default: beam 5, the reference's)")
     ap.add_argument("--chunks", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    ap.add_argument("--part", choices=["ours", "reference"], help=argparse.SUPPRESS)
+    ap.add_argument("--fast", action="store_true",
+                    help="also our path without batch invariance (one product per layer for the whole batch)")
+    ap.add_argument("--part", choices=["ours", "ours-fast", "reference"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.part:
         print(json.dumps(run_part(args)))
         return
     ckpt = ensure_checkpoint(args.size)
     load = os.getloadavg()[0]
-    parts = {p: subprocess_part(args, p, ckpt) for p in ("ours", "reference")}
+    names = ["ours"] + (["ours-fast"] if args.fast else []) + ["reference"]
+    parts = {p: subprocess_part(args, p, ckpt) for p in names}
     ours, ref = parts["ours"], parts["reference"]
     same = sum(a == b for a, b in zip(ours["texts"], ref["texts"]))
-    for i, (a, b) in enumerate(zip(ours["texts"], ref["texts"])):
-        if a != b:
-            print(f"differs: row {i}: ours {a[:60]!r} | reference {b[:60]!r}")
+    for name in names[:-1]:
+        for i, (a, b) in enumerate(zip(parts[name]["texts"], ref["texts"])):
+            if a != b:
+                print(f"differs ({name}): row {i}: {a[:60]!r} | reference {b[:60]!r}")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
           f"{load:.1f} → {os.getloadavg()[0]:.1f}; torch threads {args.threads}")
-    print(f"ours: audio {ours['audio_s']:.2f} s, LLM {ours['llm_s']:.2f} s; "
-          f"reference: audio {ref['audio_s']:.2f} s, LLM {ref['llm_s']:.2f} s")
+    for name in names:
+        print(f"{name}: audio {parts[name]['audio_s']:.2f} s, LLM {parts[name]['llm_s']:.2f} s, "
+              f"CPU {parts[name]['cpu_s']:.2f} s")
+    fast = []
+    if args.fast:
+        f = parts["ours-fast"]
+        fast = [f"fast_speedup={ref['total_s'] / f['total_s']:.2f}", f"fast_s={f['total_s']:.2f}",
+                f"fast_cpu_speedup={ref['cpu_s'] / f['cpu_s']:.2f}",
+                f"fast_same={sum(a == b for a, b in zip(f['texts'], ref['texts']))}/{len(ref['texts'])}",
+                f"fast_row_steps={f['steps']}", f"fast_peak_mb={f['peak_mb']:.0f}"]
     print(" ".join([
         f"speedup={ref['total_s'] / ours['total_s']:.2f}", f"ours_s={ours['total_s']:.2f}",
         f"reference_s={ref['total_s']:.2f}", f"chunks={args.chunks}", f"size={args.size}", f"device={args.device}",
@@ -67,7 +79,7 @@ def main() -> None:
         f"reference_peak_mb={ref['peak_mb']:.0f}", f"ours_load_peak_mb={ours['load_peak_mb']:.0f}",
         f"reference_load_peak_mb={ref['load_peak_mb']:.0f}", f"cuda_libs_mb={ours['cuda_libs_mb']:.0f}",
         f"threads={args.threads}", f"load={load:.1f}",
-    ]))
+    ] + fast))
 
 
 def ensure_checkpoint(size: str) -> Path:
@@ -125,11 +137,11 @@ def run_part(args) -> dict:
         return call
 
     start, cpu_start = time.perf_counter(), time.process_time()
-    if args.part == "ours":
+    if args.part.startswith("ours"):
         answering._audio_rows = timed(answering._audio_rows)
         stats = DecodeStats()
         for chunk in chunks:  # one call per segment, as `llaqo assess` makes
-            out = answering.answer(model, chunk, asks, stats=stats)
+            out = answering.answer(model, chunk, asks, stats=stats, invariant=args.part == "ours")
             texts += [out[answering.Row(0, 0, i)] for i in range(len(asks))]
         steps = stats.row_steps
     else:
@@ -141,7 +153,7 @@ def run_part(args) -> dict:
                 steps += r.steps
     sync()
     total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    audio_s, llm_s = (phase_s[0], total - phase_s[0]) if args.part == "ours" else (total - phase_s[0], phase_s[0])
+    audio_s, llm_s = (phase_s[0], total - phase_s[0]) if args.part != "reference" else (total - phase_s[0], phase_s[0])
     return {"texts": texts, "total_s": total, "cpu_s": cpu, "audio_s": audio_s, "llm_s": llm_s, "steps": steps,
             "peak_mb": peak_mb(), "load_peak_mb": load_peak, "cuda_libs_mb": cuda_libs_mb()}
 

@@ -44,11 +44,13 @@ def answer(
     batch_size: int = 40,
     progress: Callable[[int, int], None] | None = None,
     stats: DecodeStats | None = None,
+    invariant: bool = True,
 ) -> dict[Row, str]:
     """chunks (b, 1, 4096, 128). `windows[c]`: in compat mode, which windows of chunk c to ask (each is
     heard alone, as window 0 of its own input would be); default [0], what the reference does.
     `batch_size`: sequences per LLM batch, beams counted (40: 40 greedy questions or 8 with beam 5).
-    `stats` (optional) counts the LLM's work."""
+    `stats` (optional) counts the LLM's work. `invariant=False` lets the LLM's products span the batch
+    (faster; answers differ from the one-at-a-time ones only at last-bit ties: `model.coach.decode`)."""
     rows, prefixes = _audio_rows(model, chunks, asks, windows)
     texts: dict[Row, str] = {}
     for gen, group in _group_by_generation(rows, asks).items():
@@ -58,7 +60,7 @@ def answer(
             batch = group[start : start + per_batch]
             prefix = torch.stack([prefixes[r] for r in batch])
             embeds, mask, lengths = model.llm_inputs(prefix, [asks[r.question].text for r in batch])
-            for r, text in zip(batch, model.generate(embeds, mask, lengths, gen, stats)):
+            for r, text in zip(batch, model.generate(embeds, mask, lengths, gen, stats, invariant)):
                 texts[r] = text
             if progress:
                 progress(len(texts), len(rows))

@@ -17,6 +17,7 @@ Shapes: n rows (questions), B beams, L input length, D LLM width, V vocabulary, 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -125,8 +126,9 @@ class _Llm:
     """One forward call of the LLM on the open rows, with their cache, mask and positions."""
 
     def __init__(self, llm: LlamaForCausalLM, mask: torch.Tensor, rows_per_question: int, stats: DecodeStats,
-                 capacity: int = 0):
+                 capacity: int = 0, invariant: bool = True):
         self.llm, self.mask, self.group, self.stats = llm, mask, rows_per_question, stats
+        self.invariant = invariant
         self.cache = DynamicCache(config=llm.config)
         self.cache.layers = [BufferedLayer(capacity) for _ in self.cache.layers]
 
@@ -138,7 +140,7 @@ class _Llm:
         attn = self.llm.config._attn_implementation
         self.llm.config._attn_implementation = ROW_ATTENTION  # left padding: each row attends alone
         try:
-            with row_groups(self.group):
+            with row_groups(self.group) if self.invariant else contextlib.nullcontext():
                 out = self.llm(**inputs, attention_mask=self.mask, position_ids=positions,
                                cache=self.cache, use_cache=True, logits_to_keep=1)
         finally:
@@ -174,18 +176,22 @@ def _processors(gen: GenerationConfig) -> LogitsProcessorList:
 
 @torch.no_grad()
 def decode(llm: LlamaForCausalLM, embeds: torch.Tensor, mask: torch.Tensor, budgets: list[int],
-           gen: GenerationConfig, eos_id: int, stats: DecodeStats | None = None) -> list[list[int]]:
+           gen: GenerationConfig, eos_id: int, stats: DecodeStats | None = None,
+           invariant: bool = True) -> list[list[int]]:
     """embeds (n, L, D) left-padded, mask (n, L), a new-token budget per row (each ≥ 1) → the new ids of
-    each row (its `</s>` included when it made one)."""
+    each row (its `</s>` included when it made one). `invariant`: each row's linear layers in the products
+    it gets alone (bit for bit the reference's); False: one product for the whole batch — faster where the
+    reference's products are small (greedy's M = 1 reads every weight once per row), and the same answers
+    except where two tokens tie to the last bits."""
     stats = stats if stats is not None else DecodeStats()
     if gen.num_beams == 1:
-        return _greedy(llm, embeds, mask, budgets, gen, eos_id, stats)
-    return _beam(llm, embeds, mask, budgets, gen, eos_id, stats)
+        return _greedy(llm, embeds, mask, budgets, gen, eos_id, stats, invariant)
+    return _beam(llm, embeds, mask, budgets, gen, eos_id, stats, invariant)
 
 
-def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
+def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats, invariant) -> list[list[int]]:
     n = embeds.shape[0]
-    model = _Llm(llm, mask, 1, stats, mask.shape[1] + max(budgets))
+    model = _Llm(llm, mask, 1, stats, mask.shape[1] + max(budgets), invariant)
     process = _processors(gen)
     budget = torch.tensor(budgets, device=embeds.device)
     alive = torch.arange(n, device=embeds.device)  # original row of each batch row
@@ -207,7 +213,7 @@ def _greedy(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
         logits = model.step(tokens)
 
 
-def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
+def _beam(llm, embeds, mask, budgets, gen, eos_id, stats, invariant) -> list[list[int]]:
     """transformers' beam search (`GenerationMixin._beam_search`), one batch row per question, with the
     rows whose search is over taken out of the batch. State tensors are (rows, B, …) as there."""
     n, beams, device = embeds.shape[0], gen.num_beams, embeds.device
@@ -233,7 +239,7 @@ def _beam(llm, embeds, mask, budgets, gen, eos_id, stats) -> list[list[int]]:
     # The prompt runs once per question, not once per beam as in `generate`: its B copies would be the same
     # numbers (M = B·L and M = L rows take one kernel family; attention is per row), so each question's
     # cache and logits are copied to its beams instead, a fifth of the prompt's work.
-    model = _Llm(llm, mask, 1, stats, mask.shape[1] + width)
+    model = _Llm(llm, mask, 1, stats, mask.shape[1] + width, invariant)
     logits = model(inputs_embeds=embeds).repeat_interleave(beams, 0)
     model.expand(beams)
     prompt, lineage = mask.shape[1], _Lineage(n * beams, beams, device)

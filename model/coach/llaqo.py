@@ -145,9 +145,10 @@ class LLaQo(nn.Module):
     # 5. generate
     @torch.no_grad()
     def generate(self, embeds: torch.Tensor, mask: torch.Tensor, lengths: list[int], gen: GenerationConfig,
-                 stats: DecodeStats | None = None) -> list[str]:
+                 stats: DecodeStats | None = None, invariant: bool = True) -> list[str]:
         """Each row may make at most `max_length − its own length` new tokens (the reference's budget)
-        and leaves the batch when it is done, so a row's answer does not depend on the other rows."""
+        and leaves the batch when it is done, so a row's answer does not depend on the other rows
+        (`invariant`: nor its numbers; `model.coach.decode.decode`)."""
         budgets = [gen.max_length - n for n in lengths]
         if gen.max_new_tokens is not None:
             budgets = [min(b, gen.max_new_tokens) for b in budgets]
@@ -155,7 +156,8 @@ class LLaQo(nn.Module):
         live = [i for i, b in enumerate(budgets) if b > 0]
         if not live:
             return texts
-        ids = decode(self.llm, embeds[live], mask[live], [budgets[i] for i in live], gen, self.llm_tok.eos_id, stats)
+        ids = decode(self.llm, embeds[live], mask[live], [budgets[i] for i in live], gen, self.llm_tok.eos_id, stats,
+                     invariant)
         for i, row in zip(live, ids):
             texts[i] = self.llm_tok.decode(row)
         return texts

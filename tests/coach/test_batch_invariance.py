@@ -108,3 +108,17 @@ def test_at_a_realistic_size_the_rubric_answers_are_the_reference_loops(tmp_path
     refs = [reference_answer(model, chunk, a.text, a.generation) for a in asks]
     assert [ours[Row(0, 0, i)] for i in range(len(asks))] == [r.text for r in refs]
     assert stats.row_steps == sum(r.steps for r in refs)
+
+
+def test_without_invariance_each_layer_is_one_product_for_the_batch(coach, chunks, monkeypatch):  # noqa: F811
+    """`invariant=False` (the fast path) never splits a layer's product; the default asks how to split it."""
+    from llaqo.model.coach import invariant
+
+    asked = []
+    real = invariant.blocks_per_product
+    monkeypatch.setattr(invariant, "blocks_per_product", lambda *a: asked.append(a[2:]) or real(*a))
+    asks = [Ask(q, GenerationConfig(num_beams=5, max_length=SHORT)) for q in QUESTIONS]
+    answer(coach, chunks, asks, invariant=False)
+    assert asked == []
+    answer(coach, chunks, asks)
+    assert (5, len(QUESTIONS)) in asked  # one question's five beams, the batch's questions
