@@ -70,6 +70,9 @@ DeviceOpt = Annotated[Device, typer.Option(parser=_device, metavar="auto|cpu|cud
 ModelOpt = Annotated[Optional[Path], typer.Option(metavar="DIR", show_default=False,
                                                   help="A llaqo bundle or the released checkpoint folder.")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Greedy decoding instead of beam search (coach).")]
+ExactOpt = Annotated[bool, typer.Option(
+    "--exact", help="The coach computes each question as it would alone: bit for bit the reference's "
+                    "one-question-at-a-time answers on a CPU, at up to half the speed (README, Performance).")]
 DtypeOpt = Annotated[Dtype, typer.Option(help="The coach's precision: auto is fp16 on CUDA, fp32 on the CPU.")]
 ModeOpt = Annotated[Optional[Mode], typer.Option(
     show_default=False, help="compat: the released model's one audio token; full: all queries.")]
@@ -158,7 +161,7 @@ def _plain(value: Any) -> Any:
 
 
 COACH = Group(CoachOptions, {"model": ModelOpt, "fast": FastOpt, "dtype": DtypeOpt, "mode": ModeOpt,
-                             "max_length": MaxLenOpt})
+                             "max_length": MaxLenOpt, "exact": ExactOpt})
 LISTEN = Group(ListenOptions, {"reference": ReferenceOpt, "transcriber": TranscriberOpt})
 OUTPUT = Group(OutputOptions, {"out_dir": OutDirOpt, "formats": FormatOpt, "json_out": JsonOpt, "markdown": MdOpt,
                                "html": HtmlOpt, "embed_audio": EmbedAudioOpt, "explain": ExplainOpt,

@@ -86,7 +86,7 @@ def _coach(folder: Path, opts: EngineOptions) -> Engine:
 
     placement = choose_placement(opts.device, opts.coach.dtype)
     model = load_coach(folder, placement, mode=opts.coach.mode)
-    return CoachEngine(model, str(folder), placement.describe(), fast=opts.coach.fast,
+    return CoachEngine(model, str(folder), placement.describe(), fast=opts.coach.fast, exact=opts.coach.exact,
                        max_length=opts.coach.max_length)
 
 

@@ -18,6 +18,7 @@ class CoachOptions:
     dtype: Literal["auto", "fp16", "bf16", "fp32"] = "auto"
     mode: Literal["compat", "full"] | None = None  # default: what the checkpoint says
     max_length: int | None = None  # the length budget of an answer, input included
+    exact: bool = False  # each question's numbers as it gets them alone (model.coach.invariant): slower
 
     def __post_init__(self) -> None:
         if self.max_length is not None and self.max_length < 1:

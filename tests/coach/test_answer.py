@@ -118,3 +118,18 @@ def test_question_generation_settings_and_fast(coach):
     greedy = CoachEngine(coach, "tiny", "cpu", fast=True, max_length=64).ask_for(verbal).generation
     assert (beam.num_beams, beam.repetition_penalty, beam.length_penalty, beam.max_length) == (5, 8.0, 1.2, 256)
     assert (greedy.num_beams, greedy.repetition_penalty, greedy.max_length) == (1, 8.0, 64)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_exact_reaches_the_answering_path(coach, monkeypatch, exact):
+    """`--exact` (CoachOptions.exact) makes the engine answer with batch invariance; the default does not."""
+    from llaqo.model.assess import _coach
+    from llaqo.model.coach import build, engine
+    from llaqo.model.options import CoachOptions, EngineOptions
+
+    seen = []
+    monkeypatch.setattr(build, "load_coach", lambda *a, **k: coach)
+    monkeypatch.setattr(engine, "answer", lambda *a, **k: seen.append(k["invariant"]) or {Row(0, 0, 0): "4"})
+    coach_engine = _coach(None, EngineOptions(engine="coach", coach=CoachOptions(exact=exact)))
+    assert coach_engine.ask_chunks(torch.zeros(1, 1, 4096, 128), "Rate the legato.") == ["4"]
+    assert seen == [exact]
