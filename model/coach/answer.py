@@ -20,6 +20,7 @@ from llaqo.model.coach.decode import DecodeStats
 from llaqo.model.coach.llaqo import LLaQo
 
 QFORMER_ROWS = 64  # Q-Former rows per call: bounds the memory of the repeated audio (rows × p × d)
+KV_CACHE_MB = 1536  # the LLM batch's key/value cache (allocated once per batch, for its longest answer)
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,22 @@ def answer(
     chunks: torch.Tensor,
     asks: list[Ask],
     windows: list[list[int]] | None = None,
-    batch_size: int = 40,
+    batch_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     stats: DecodeStats | None = None,
     invariant: bool = True,
 ) -> dict[Row, str]:
     """chunks (b, 1, 4096, 128). `windows[c]`: in compat mode, which windows of chunk c to ask (each is
     heard alone, as window 0 of its own input would be); default [0], what the reference does.
-    `batch_size`: sequences per LLM batch, beams counted (40: 40 greedy questions or 8 with beam 5).
+    `batch_size`: sequences per LLM batch, beams counted; default: as many as the KV cache holds in
+    KV_CACHE_MB (a 512 × 8 LLM: every question of the rubric with its five beams; Vicuna-7b in fp16: 12).
     `stats` (optional) counts the LLM's work. `invariant=False` lets the LLM's products span the batch
     (faster; answers differ from the one-at-a-time ones only at last-bit ties: `model.coach.decode`)."""
     rows, prefixes = _audio_rows(model, chunks, asks, windows)
     texts: dict[Row, str] = {}
     for gen, group in _group_by_generation(rows, asks).items():
         group.sort(key=lambda r: len(model.llm_tok.encode(asks[r.question].text)))
-        per_batch = max(1, batch_size // gen.num_beams)
+        per_batch = max(1, (batch_size or sequences_per_batch(model, gen)) // gen.num_beams)
         for start in range(0, len(group), per_batch):
             batch = group[start : start + per_batch]
             prefix = torch.stack([prefixes[r] for r in batch])
@@ -65,6 +67,16 @@ def answer(
             if progress:
                 progress(len(texts), len(rows))
     return texts
+
+
+def sequences_per_batch(model: LLaQo, gen: GenerationConfig) -> int:
+    """How many sequences' KV caches of `gen.max_length` positions fit in KV_CACHE_MB: a larger batch
+    shares more of each step's work, at the cost of its cache (one question's beams at least)."""
+    cfg = model.llm.config
+    heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+    per_position = 2 * cfg.num_hidden_layers * heads * (cfg.hidden_size // cfg.num_attention_heads)
+    per_sequence = per_position * model.llm.dtype.itemsize * gen.max_length
+    return max(gen.num_beams, KV_CACHE_MB * 2**20 // per_sequence)
 
 
 def _audio_rows(model: LLaQo, chunks: torch.Tensor, asks: list[Ask], windows: list[list[int]] | None):

@@ -138,7 +138,8 @@ class _Llm:
         self.stats.calls += 1
         self.stats.row_steps += self.mask.shape[0] // self.group
         attn = self.llm.config._attn_implementation
-        self.llm.config._attn_implementation = ROW_ATTENTION  # left padding: each row attends alone
+        if self.invariant:  # left padding: each row attends alone; else one masked product for the batch
+            self.llm.config._attn_implementation = ROW_ATTENTION
         try:
             with row_groups(self.group) if self.invariant else contextlib.nullcontext():
                 out = self.llm(**inputs, attention_mask=self.mask, position_ids=positions,

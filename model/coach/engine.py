@@ -28,7 +28,7 @@ class CoachEngine:
     progress = None  # set by assess_file: the share of the segment's answers generated
 
     def __init__(self, model: LLaQo, model_name: str, device: str, fast: bool = False,
-                 max_length: int | None = None, batch_size: int = 40, exact: bool = False):
+                 max_length: int | None = None, batch_size: int | None = None, exact: bool = False):
         self.model = model
         self.model_name = model_name
         self.device = device

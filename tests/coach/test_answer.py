@@ -133,3 +133,16 @@ def test_exact_reaches_the_answering_path(coach, monkeypatch, exact):
     coach_engine = _coach(None, EngineOptions(engine="coach", coach=CoachOptions(exact=exact)))
     assert coach_engine.ask_chunks(torch.zeros(1, 1, 4096, 128), "Rate the legato.") == ["4"]
     assert seen == [exact]
+
+
+def test_a_batch_holds_as_many_sequences_as_its_kv_cache_budget(coach, monkeypatch):
+    from llaqo.model.coach import answer as answering
+
+    cfg = coach.llm.config
+    per_sequence = (2 * cfg.num_hidden_layers * cfg.num_key_value_heads * (cfg.hidden_size // cfg.num_attention_heads)
+                    * 4 * 256)  # fp32, max_length 256
+    monkeypatch.setattr(answering, "KV_CACHE_MB", 1)
+    n = answering.sequences_per_batch(coach, GenerationConfig())
+    assert n * per_sequence <= 2**20 < (n + 1) * per_sequence
+    monkeypatch.setattr(answering, "KV_CACHE_MB", 0)  # never fewer than one question's beams
+    assert answering.sequences_per_batch(coach, GenerationConfig(num_beams=5)) == 5
