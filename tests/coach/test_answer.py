@@ -142,7 +142,7 @@ def test_a_batch_holds_as_many_sequences_as_its_kv_cache_budget(coach, monkeypat
     per_sequence = (2 * cfg.num_hidden_layers * cfg.num_key_value_heads * (cfg.hidden_size // cfg.num_attention_heads)
                     * 4 * 256)  # fp32, max_length 256
     monkeypatch.setattr(answering, "KV_CACHE_MB", 1)
-    n = answering.sequences_per_batch(coach, GenerationConfig())
+    n = answering.sequences_per_batch(coach, GenerationConfig(num_beams=1))
     assert n * per_sequence <= 2**20 < (n + 1) * per_sequence
     monkeypatch.setattr(answering, "KV_CACHE_MB", 0)  # never fewer than one question's beams
     assert answering.sequences_per_batch(coach, GenerationConfig(num_beams=5)) == 5
