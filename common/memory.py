@@ -1,11 +1,13 @@
-"""Give the C heap's free pages back to the system between segments.
+"""Keep the C heap from growing with a take's length while large tensor computations run.
 
-glibc's malloc keeps memory that a large tensor computation freed (it raises its mmap threshold after
-each big free, so the next windows' tensors come from the heap and fragment it): a long take's RSS then
-grows by ~0.5 MB per second of audio although nothing is kept. `malloc_trim(0)` after each segment
-returns the free pages and holds the process flat (measured on a 200-s take: peak 1.75 GB and growing →
-1.54 GB flat, +1% time). A fixed mmap threshold would hold the peak lower (1.27 GB) but costs ~13% of
-the transcription's time in page faults. No well-kept package exposes this; it is one libc call.
+glibc's malloc raises its mmap threshold after each big free, so the next windows' mid-sized tensors come
+from the heap and fragment it, and memory it freed stays in the process: a long take's RSS grew by ~0.5 MB
+per second of audio although nothing is kept. Two libc calls (no well-kept package exposes them):
+- `fix_mmap_threshold()`: a fixed 1-MiB threshold, so those tensors are mapped and unmapped whole. Measured
+  on a 200-s take with the accurate transcriber: peak 1.75 GB and growing → 1.29 GB flat, at +13% CPU time
+  (their pages are faulted in afresh each time).
+- `release_free_memory()` (`malloc_trim(0)`) after each segment hands back what is free (alone: 1.54 GB
+  flat, +1%).
 """
 
 from __future__ import annotations
@@ -29,3 +31,13 @@ def release_free_memory() -> bool:
     """→ whether memory was handed back (False where the C library has no malloc_trim)."""
     libc = _libc()
     return bool(libc is not None and libc.malloc_trim(0))
+
+
+MMAP_THRESHOLD = 1 << 20  # bytes: larger blocks are mapped whole
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def fix_mmap_threshold() -> bool:
+    """→ whether the threshold was set (False where the C library is not glibc)."""
+    libc = _libc()
+    return bool(libc is not None and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from llaqo.common.device import Device
-from llaqo.common.memory import release_free_memory
+from llaqo.common.memory import fix_mmap_threshold, release_free_memory
 from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
 from llaqo.model.listen.transcribe.viterbi import decode_intervals
 
@@ -70,6 +70,8 @@ class AccurateTranscriber:
     def model(self):
         if self._model is None:
             from llaqo.model.listen.transcribe.transkun_lean import load_transkun
+
+            fix_mmap_threshold()  # before the windows' tensors: memory stays flat (common/memory.py)
 
             self._model = load_transkun(self.device.torch(), self.quantized)
         return self._model
