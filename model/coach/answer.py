@@ -21,6 +21,7 @@ from llaqo.model.coach.llaqo import LLaQo
 
 QFORMER_ROWS = 64  # Q-Former rows per call: bounds the memory of the repeated audio (rows × p × d)
 KV_CACHE_MB = 1536  # the LLM batch's key/value cache (allocated once per batch, for its longest answer)
+KV_CACHE_GPU_SHARE = 0.5  # on a GPU: this share of its free memory after loading, if more than KV_CACHE_MB
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,19 @@ def answer(
 
 def sequences_per_batch(model: LLaQo, gen: GenerationConfig) -> int:
     """How many sequences' KV caches of `gen.max_length` positions fit in KV_CACHE_MB: a larger batch
-    shares more of each step's work, at the cost of its cache (one question's beams at least)."""
+    shares more of each step's work, at the cost of its cache (one question's beams at least). On a GPU
+    the budget grows to KV_CACHE_GPU_SHARE of its free memory: an H200 holds the whole rubric's beams for
+    Vicuna-7b in fp16, where 1.5 GB would hold 12 sequences."""
     cfg = model.llm.config
     heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
     per_position = 2 * cfg.num_hidden_layers * heads * (cfg.hidden_size // cfg.num_attention_heads)
     per_sequence = per_position * model.llm.dtype.itemsize * gen.max_length
-    return max(gen.num_beams, KV_CACHE_MB * 2**20 // per_sequence)
+    budget = KV_CACHE_MB * 2**20
+    device = model.llm.device
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        budget = max(budget, int(KV_CACHE_GPU_SHARE * free))
+    return max(gen.num_beams, budget // per_sequence)
 
 
 def _audio_rows(model: LLaQo, chunks: torch.Tensor, asks: list[Ask], windows: list[list[int]] | None):

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -146,3 +148,18 @@ def test_a_batch_holds_as_many_sequences_as_its_kv_cache_budget(coach, monkeypat
     assert n * per_sequence <= 2**20 < (n + 1) * per_sequence
     monkeypatch.setattr(answering, "KV_CACHE_MB", 0)  # never fewer than one question's beams
     assert answering.sequences_per_batch(coach, GenerationConfig(num_beams=5)) == 5
+
+
+def test_on_a_gpu_the_kv_budget_is_a_share_of_its_free_memory(coach, monkeypatch):
+    from llaqo.model.coach import answer as answering
+
+    class OnCuda:  # the tiny model's config and dtype, seen as if it sat on a GPU with 8 GiB free
+        config, dtype, device = coach.llm.config, coach.llm.dtype, torch.device("cuda", 0)
+
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (8 * 2**30, 16 * 2**30))
+    on_gpu = SimpleNamespace(llm=OnCuda())  # all sequences_per_batch reads of the model
+    cfg = coach.llm.config
+    per_sequence = (2 * cfg.num_hidden_layers * cfg.num_key_value_heads * (cfg.hidden_size // cfg.num_attention_heads)
+                    * 4 * 256)
+    gpu = answering.sequences_per_batch(on_gpu, GenerationConfig(num_beams=1))
+    assert gpu == int(answering.KV_CACHE_GPU_SHARE * 8 * 2**30) // per_sequence
