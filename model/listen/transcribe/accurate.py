@@ -25,6 +25,7 @@ from llaqo.model.listen.transcribe.viterbi import decode_intervals
 MODEL_RATE = 44_100  # Hz, what transkun 2.0 was trained on
 WINDOW_S = 16.0  # its training segment length
 MIN_OVERLAP_S = 2.0
+TRACKS_PER_PASS = 15  # interval scores made and decoded together (of 90 tracks: 88 keys, 2 pedals)
 PEDAL_TRACKS = {-64: SUSTAIN, -67: SOFT}  # transkun's negative "pitches" for CC64 and CC67
 
 
@@ -106,7 +107,7 @@ class AccurateTranscriber:
         at its training length — at 15.65 s or 18 s it misses more than half the notes (measured)."""
         from transkun.Util import makeFrame
 
-        from llaqo.model.listen.transcribe.transkun_lean import window_scores
+        from llaqo.model.listen.transcribe.transkun_lean import window_context
 
         model = self.model
         a = round(offset_s * MODEL_RATE)
@@ -114,17 +115,22 @@ class AccurateTranscriber:
         piece = audio[:, a : a + size].to(self.device.torch())
         piece = torch.nn.functional.pad(piece, (0, size - piece.shape[-1]))
         frames = makeFrame(piece, model.hopSize, model.windowSize).unsqueeze(0)  # (1, c, frames, win)
-        score, ctx = window_scores(model, frames)
-        return _decode(model, score, ctx, frames.shape[-2] - 1, start_s + offset_s)
+        ctx = window_context(model, frames)
+        return _decode(model, ctx, frames.shape[-2] - 1, start_s + offset_s)
 
 
-def _decode(model, score: torch.Tensor, ctx: torch.Tensor, last_frame: int, t0: float) -> list[_Event]:
+def _decode(model, ctx: torch.Tensor, last_frame: int, t0: float) -> list[_Event]:
     """Viterbi per track, then velocity and sub-frame on/offsets for every decoded interval.
 
-    score (P, T_begin, T_end) for the P = 90 tracks of one window; ctx (1, P, T, d).
+    ctx (1, P, T, d) for the P = 90 tracks of one window; their interval scores (p, T_begin, T_end) are
+    made and decoded TRACKS_PER_PASS at a time (all 90 at once: 171 MB, a window's peak).
     """
     tracks = model.targetMIDIPitch
-    paths = decode_intervals(score.float().cpu().numpy())
+    paths = []
+    for lo in range(0, ctx.shape[1], TRACKS_PER_PASS):
+        score = model.scorer(ctx[:, lo : lo + TRACKS_PER_PASS])
+        paths += decode_intervals(score.float().cpu().numpy())
+        del score
     track_idx = [p for p, path in enumerate(paths) for _ in path]
     if not track_idx:
         return []

@@ -216,16 +216,17 @@ class LeanIntervalScorer(nn.Module):
         return score.flatten(0, 1)
 
 
-def window_scores(model: nn.Module, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """frames (B, c, T, win) → interval score (B·P, T_begin, T_end) and track features ctx (B, P, T, d).
+def window_context(model: nn.Module, frames: torch.Tensor) -> torch.Tensor:
+    """frames (B, c, T, win) → track features ctx (B, P, T, d); `model.scorer(ctx[:, tracks])` then gives
+    those tracks' interval scores (B·p, T_begin, T_end).
 
     transkun's `processFramesBatch` without its CRF object: gain-normalise each window, features,
-    backbone, scorer.
+    backbone (the scorer is left to the caller, a few tracks at a time: all 90 tracks' T × T scores are
+    the largest thing a window makes).
     """
     mean = frames.mean(dim=(1, 2, 3), keepdim=True)
     std = frames.std(dim=(1, 2, 3), keepdim=True)
     feats = model.framewiseFeatureExtractor((frames - mean) / (std + 1e-8)).contiguous()
     feats = feats.view(frames.shape[0], *feats.shape[-3:])
     tracks = torch.tensor(model.targetMIDIPitch, device=frames.device)
-    ctx = model.backbone(feats, outputIndices=tracks)
-    return model.scorer(ctx), ctx
+    return model.backbone(feats, outputIndices=tracks)
