@@ -45,7 +45,7 @@ class BufferedLayer(DynamicLayer):
         super().__init__()
         self.capacity, self.length = capacity, 0
         self.shared = 0  # leading positions equal in every beam of a question (the prompt, then their common
-        # history): a reorder does not move them
+        # history; the beam search sets it before each reorder): a reorder does not move them
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
         t = key_states.shape[-2]
@@ -82,7 +82,6 @@ class BufferedLayer(DynamicLayer):
         if self.is_initialized:
             self.buf_k = self.buf_k.repeat_interleave(times, 0)
             self.buf_v = self.buf_v.repeat_interleave(times, 0)
-            self.shared = self.length
             self._views()
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
