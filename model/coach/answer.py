@@ -3,9 +3,10 @@
 The encoder runs once per heard window (it does not depend on the question; in compat mode only the
 windows asked about are encoded); the Q-Former reads each window with each question, questions of one
 token length together (no padding); the LLM answers all rows in left-padded batches, grouped by
-generation settings, and drops each row when it is done. A row's numbers never depend on its batch
-(`model.coach.invariant`), so every answer is the one the question gets alone — and the one the
-reference's one-question-at-a-time loop gives.
+generation settings, and drops each row when it is done. With `invariant` (this function's default,
+the coach engine's `--exact`) a row's numbers never depend on its batch (`model.coach.invariant`), so
+every answer is the one the question gets alone — and the one the reference's one-question-at-a-time loop
+gives; without it, each layer is one product for the batch and an answer can differ only at a last-bit tie.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def answer(
     """chunks (b, 1, 4096, 128). `windows[c]`: in compat mode, which windows of chunk c to ask (each is
     heard alone, as window 0 of its own input would be); default [0], what the reference does.
     `batch_size`: sequences per LLM batch, beams counted; default: as many as the KV cache holds in
-    KV_CACHE_MB (a 512 × 8 LLM: every question of the rubric with its five beams; Vicuna-7b in fp16: 12).
+    the KV budget (`sequences_per_batch`: on a CPU, a 512 × 8 LLM takes every question of the rubric with
+    its five beams, Vicuna-7b in fp16 12 sequences).
     `stats` (optional) counts the LLM's work. `invariant=False` lets the LLM's products span the batch
     (faster; answers differ from the one-at-a-time ones only at last-bit ties: `model.coach.decode`)."""
     rows, prefixes = _audio_rows(model, chunks, asks, windows)
