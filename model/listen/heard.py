@@ -53,13 +53,9 @@ def _hand_loudness(a: Analysis, right: bool) -> list[list[float]]:
     as on the loudness curve); empty when that hand plays fewer than two notes."""
     n = a.notes
     keep = (a.right_hand == right) & (n.velocity >= dynamics.GHOST)
-    t, v = n.onset[keep], n.velocity[keep].astype(float)
-    if len(t) < 2:
+    if keep.sum() < 2:
         return []
-    order = np.argsort(t, kind="stable")
-    t, v = t[order], v[order]
-    smooth = np.array([v[np.abs(t - x) <= dynamics.SMOOTH_S].mean() for x in t])
-    return _sampled(t, smooth)
+    return _sampled(*dynamics.smoothed_level(n.onset, n.velocity, keep))
 
 
 def _sampled(t: np.ndarray, v: np.ndarray) -> list[list[float]]:

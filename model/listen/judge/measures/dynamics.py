@@ -39,11 +39,14 @@ def loudness_curve(a: Analysis) -> tuple[np.ndarray, np.ndarray]:
     saturates; the phrase's dynamics move all the voices, and their mean averages that noise out
     (outside set, tuning half: a flattened chorale 8.0 along the melody, 2.5 over all the notes)."""
     n = a.notes
-    heard = n.velocity >= GHOST  # a transcriber's ghost is no part of the loudness
-    t, v = n.onset[heard], n.velocity[heard]
+    return smoothed_level(n.onset, n.velocity, n.velocity >= GHOST)  # a transcriber's ghost is no part of it
+
+
+def smoothed_level(onsets: np.ndarray, velocities: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, level) at each distinct onset of the kept notes: their velocity averaged over ±SMOOTH_S."""
+    t, v = onsets[keep], velocities[keep].astype(float)
     at = np.unique(t)
-    smooth = np.array([v[np.abs(t - x) <= SMOOTH_S].mean() for x in at])
-    return at, smooth
+    return at, np.array([v[np.abs(t - x) <= SMOOTH_S].mean() for x in at])
 
 
 def dynamics(a: Analysis) -> Finding:
