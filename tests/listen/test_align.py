@@ -228,6 +228,12 @@ def _flat_keys(rises: dict[tuple[int, float], float] | None = None, seconds: flo
     return KeyRises(db, 0.0)
 
 
+def _played_keys(notes, rises: dict[tuple[int, float], float] | None = None):
+    """_flat_keys where every played note's key steps up 20 dB at its onset (the audio of the take)."""
+    steps = {(n.pitch, n.start): 20.0 for n in notes}
+    return _flat_keys({**steps, **(rises or {})})
+
+
 def test_a_note_held_over_its_repeat_is_claimed_missing_unless_the_audio_shows_it_struck_again(tmp_path):
     score = P.base(12.0)
     follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
@@ -236,8 +242,8 @@ def test_a_note_held_over_its_repeat_is_claimed_missing_unless_the_audio_shows_i
     before = max((n for n in score[:k] if n.pitch == score[k].pitch), key=lambda n: n.start)
     played = [replace(n, end=score[k].end) if n is before else n for n in score if n is not score[k]]
     a = Analysis(as_heard(played))  # the note before sounds on through the repeat the player left out
-    assert [s.pitch for s, _ in follower.comparison(a, _flat_keys()).missing] == [score[k].pitch]
-    struck = _flat_keys({(score[k].pitch, score[k].start): 20.0})  # the audio: struck again, transcriber merged
+    assert [s.pitch for s, _ in follower.comparison(a, _played_keys(played)).missing] == [score[k].pitch]
+    struck = _played_keys(played, {(score[k].pitch, score[k].start): 20.0})  # struck again, transcriber merged
     c = follower.comparison(a, struck)
     assert c.missing == [] and c.unsure == 1
     assert follower.comparison(a).missing == []  # no audio: the transcription's merged note is not contradicted
@@ -254,8 +260,8 @@ def test_the_audio_is_read_up_to_the_keys_next_strike_only(tmp_path):
     k = next(i for i in range(30, len(score)) if any(n.pitch == score[i].pitch and 0.12 < n.start - score[i].start
                                                     < 0.3 for n in score[i + 1:]))
     nxt = next(n for n in score[k + 1:] if n.pitch == score[k].pitch)
-    a = Analysis(as_heard([n for n in score if n is not score[k]]))
-    c = follower.comparison(a, _flat_keys({(nxt.pitch, nxt.start): 40.0}))  # only the next strike rises
+    played = [n for n in score if n is not score[k]]
+    c = follower.comparison(Analysis(as_heard(played)), _played_keys(played, {(nxt.pitch, nxt.start): 20.0}))
     assert [s.pitch for s, _ in c.missing] == [score[k].pitch]
 
 
@@ -271,6 +277,28 @@ def test_a_transcribers_ghosts_after_the_take_do_not_stretch_the_played_part():
     c = Comparison(matched=list(enumerate(s)), extra=[12, 13], missing=[(after, 6.0)])
     claims.keep_supported(c, a, _flat_keys())
     assert c.missing == [] and c.unsure == 3  # not missing: the take stopped; the ghosts not struck
+
+
+def test_a_soft_ghost_after_the_take_is_no_wrong_note_and_does_not_stretch_the_played_part():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]  # the take ends at 5.5 s
+    a = Analysis(_transcribed(played, [Heard(62, 7.5, 8.0, 20), Heard(67, 8.5, 9.0, 20)]))  # soft ghosts
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    later = [ScoreNote(64, 15.0, 4, 4), ScoreNote(67, 17.0, 5, 2), ScoreNote(65, 16.0, 5, 1)]
+
+    def compare(keys):
+        c = Comparison(matched=list(enumerate(s)) + [(13, later[1])], wrong=[(12, later[0])],
+                       missing=[(later[2], 8.0)])
+        claims.keep_supported(c, a, keys)
+        return c
+
+    c = compare(_flat_keys())  # the ghost matched to the score at 8.5 s does not make 8.0 s part of the take
+    assert (c.wrong, c.missing) == ([], []) and c.unsure == 3
+    c = compare(_flat_keys({(62, 7.5): 40.0, (67, 8.5): 40.0}))  # soft, but the audio shows both struck
+    assert [k for k, _ in c.wrong] == [12] and [s.pitch for s, _ in c.missing] == [65]
 
 
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
