@@ -94,7 +94,7 @@ def takes(piece: dict, folder: Path, seeds: list[int], engine):
     for seed in seeds:
         wrong, truth = C.inject_score_errors(notes, np.random.default_rng(seed))
         # seed 11's stem is the benchmark's own, so its render and transcription are shared
-        stem = f"{piece['piece']}__score_errors" + ("" if seed == 11 else f"_s{seed}")
+        stem = f"{piece['piece']}__{L.SCORE_ERRORS_STEM}" + ("" if seed == 11 else f"_s{seed}")
         yield seed, truth, wrong, (C.as_transcription(wrong, pedal), None), heard and heard(stem, wrong)
 
 
