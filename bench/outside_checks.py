@@ -165,7 +165,9 @@ def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
     semitone or two off, missing ones left out, extra ones struck between the notes (chosen apart).
     A wrong or extra note never lands on a key the take strikes within UNISON_S of it: one key struck
     twice that close sounds (and, on a piano, can be played) only once, so no listener could hear the
-    error (on the tuning pieces one such draw in ten had, before this rule)."""
+    error (on the tuning pieces one such draw in ten had, before this rule); and an extra note, like
+    the wrong and missing ones, lies 0.3 s from every other error (an extra note beside a missing one in
+    the same chord is a wrong note, to any listener)."""
     out = notes.copy()
     order = rng.permutation(np.arange(2, len(notes) - 2))
     picked: list[int] = []
@@ -189,7 +191,8 @@ def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
             k = int(rng.integers(1, len(notes) - 1))
             t = float((notes[k, 0] + notes[k + 1, 0]) / 2)
             pitch = int(notes[k, 2] + rng.choice([-7, -5, 5, 7]))
-            if not _struck_at(np.concatenate([out, np.reshape(extra, (-1, 4))]), t, pitch):
+            apart = all(abs(t - x[1]) > 0.3 for x in truth)  # a separate event, like the others
+            if apart and not _struck_at(np.concatenate([out, np.reshape(extra, (-1, 4))]), t, pitch):
                 break
         extra.append([t, t + 0.15, pitch, float(np.median(notes[:, 3]))])
         truth.append(("extra", t, pitch))
