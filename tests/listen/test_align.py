@@ -301,6 +301,46 @@ def test_a_soft_ghost_after_the_take_is_no_wrong_note_and_does_not_stretch_the_p
     assert [k for k, _ in c.wrong] == [12] and [s.pitch for s, _ in c.missing] == [65]
 
 
+def test_a_key_missing_from_the_takes_first_chord_is_claimed_only_without_the_audio(tmp_path):
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    opening = [n for n in score if n.start == score[0].start]
+    assert len(opening) >= 2
+    later = next(n for n in score[10:] if sum(m.start == n.start for m in score) >= 2)
+    for dropped in (opening[-1], later):
+        played = [n for n in score if n is not dropped]
+        a = Analysis(as_heard(played))
+        heard = [s.pitch for s, _ in follower.comparison(a, _played_keys(played)).missing]
+        assert heard == ([] if dropped is opening[-1] else [dropped.pitch])  # at the start the audio is blind
+        assert [s.pitch for s, _ in follower.comparison(a).missing] == [dropped.pitch]
+
+
+def test_a_note_played_late_but_in_order_is_late_not_missing_and_extra(tmp_path):
+    score = [Note(p, float(i), i + 0.8, 70) for i in range(16)
+             for p in (36 + (2 * i) % 7, 52 + (3 * i) % 5, 67 + i % 4)]
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=60))  # a chord a second
+    late = [replace(n, start=n.start + 0.42, end=n.end + 0.1) if i == 17 else n for i, n in enumerate(score)]
+    c = follower.comparison(Analysis(as_heard(late)))  # its chord's other notes, on time, place the beat
+    assert (c.wrong, c.extra, c.missing) == ([], [], []) and len(c.matched) == 48
+    swapped = [replace(n, start=n.start + 1.1, end=n.end + 1.1) if i == 17 else n for i, n in enumerate(score)]
+    c = follower.comparison(Analysis(as_heard(swapped)))  # past the next chord: out of order, not paired
+    assert [s.pitch for s, _ in c.missing] == [score[17].pitch] and len(c.extra) == 1
+
+
+def test_an_extra_note_heard_after_the_take_is_not_claimed():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]  # the take ends at 5.5 s
+    a = Analysis(_transcribed(played, [Heard(66, 3.25, 3.4, 70), Heard(54, 7.0, 7.5, 90)]))
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    matched = [(k if k < 7 else k + 1, s[k]) for k in range(12)]  # the extra 66 at 3.25 s is note 7
+    c = Comparison(matched=matched, extra=[7, 13])
+    claims.keep_supported(c, a, _played_keys(played, {(66, 3.25): 20.0, (54, 7.0): 20.0}))
+    assert c.extra == [7] and c.unsure == 1  # struck in the take: claimed; struck in the decay after: not
+
+
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
     from typer.testing import CliRunner
 
