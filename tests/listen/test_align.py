@@ -341,6 +341,20 @@ def test_an_extra_note_heard_after_the_take_is_not_claimed():
     assert c.extra == [7] and c.unsure == 1  # struck in the take: claimed; struck in the decay after: not
 
 
+def test_an_extra_strike_of_a_sounding_key_needs_only_a_small_rise():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    a = Analysis(_transcribed(played, [Heard(72, 2.25, 2.4, 70), Heard(74, 3.25, 3.4, 70)]))  # notes 5 and 8
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    others = [k for k in range(14) if k not in (5, 8)]
+    c = Comparison(matched=list(zip(others, s)), extra=[5, 8])
+    claims.keep_supported(c, a, _played_keys(played, {(72, 2.25): claims.EXTRA_NOTE_RISE_DB + 1, (74, 3.25): 3.0}))
+    assert c.extra == [5] and c.unsure == 1  # a restrike rises a few dB; 3 dB is no strike
+
+
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
     from typer.testing import CliRunner
 
