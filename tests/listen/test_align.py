@@ -355,6 +355,27 @@ def test_an_extra_strike_of_a_sounding_key_needs_only_a_small_rise():
     assert c.extra == [5] and c.unsure == 1  # a restrike rises a few dB; 3 dB is no strike
 
 
+def test_the_middle_key_of_a_tripled_octave_is_not_claimed_missing_from_the_audio():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    played += [Note(47, 2.0, 2.4, 70), Note(71, 2.0, 2.4, 70), Note(52, 3.0, 3.4, 70)]  # B2 and B4 at 2 s
+    a = Analysis(_transcribed(played, []))
+    order = sorted(range(len(played)), key=lambda i: (played[i].start, played[i].pitch))
+    s = [ScoreNote(int(played[i].pitch), k, 1 + k // 4, 1 + k % 4) for k, i in enumerate(order)]
+    middle, other = ScoreNote(59, 8.0, 3, 1), ScoreNote(64, 12.0, 4, 1)  # B3 due with them; E4 due at 3 s
+
+    def claimed(keys):
+        c = Comparison(matched=list(enumerate(s)), missing=[(middle, 2.0), (other, 3.0)])
+        claims.keep_supported(c, a, keys)
+        return [x.pitch for x, _ in c.missing]
+
+    assert claimed(_played_keys(played)) == [64]  # only the key the audio could show absent
+    assert claimed(None) == [59, 64]
+
+
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):
     from typer.testing import CliRunner
 
