@@ -215,6 +215,9 @@ def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[
     return lines, figures, judged
 
 
+SCORE_ERRORS_STEM = "score_errors2"  # renamed when inject_score_errors changes, so no stale render is reused
+
+
 def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float]]:
     """5 wrong + 5 missing + 5 extra notes injected into each piece's first 15 s, against its score
     (<piece>.score.mid): precision and recall of what `--reference` reports, and how many errors it
@@ -231,7 +234,8 @@ def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[s
         takes = [("true notes", (C.as_transcription(notes, pedal), None), (C.as_transcription(wrong, pedal), None))]
         if engine is not None:
             takes.append((transcriber, _heard_with_keys(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont),
-                          _heard_with_keys(engine, folder, f"{r.piece}__score_errors", wrong, pedal, r.soundfont)))
+                          _heard_with_keys(engine, folder, f"{r.piece}__{SCORE_ERRORS_STEM}", wrong, pedal,
+                                           r.soundfont)))
         for source, clean, flawed in takes:
             t = tally.setdefault((source, r.split), [0, 0, 0, 0, 0])  # reported, true, hits, clean errors, takes
             rep, tru, hit = C.error_hits(C.reported_errors(follower, *flawed), truth)

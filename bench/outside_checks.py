@@ -162,7 +162,12 @@ def flaw_response(clean: Judged, flawed: Judged, dimension: str) -> bool | None:
 
 def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
     """(notes with `each` wrong, missing and extra notes, truth [(type, time s, pitch)]): wrong notes a
-    semitone or two off, missing ones left out, extra ones struck between the notes (chosen apart)."""
+    semitone or two off, missing ones left out, extra ones struck between the notes (chosen apart).
+    A wrong or extra note never lands on a key the take strikes within UNISON_S of it: one key struck
+    twice that close sounds (and, on a piano, can be played) only once, so no listener could hear the
+    error (on the tuning pieces one such draw in ten had, before this rule); and an extra note, like
+    the wrong and missing ones, lies 0.3 s from every other error (an extra note beside a missing one in
+    the same chord is a wrong note, to any listener)."""
     out = notes.copy()
     order = rng.permutation(np.arange(2, len(notes) - 2))
     picked: list[int] = []
@@ -173,7 +178,8 @@ def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
             break
     truth = []
     for k in picked[:each]:
-        shift = int(rng.choice([-2, -1, 1, 2]))
+        shifts = [int(d) for d in rng.permutation([-2, -1, 1, 2])]
+        shift = next((d for d in shifts if not _struck_at(out, notes[k, 0], notes[k, 2] + d)), shifts[0])
         out[k, 2] += shift
         truth.append(("wrong", float(notes[k, 0]), int(out[k, 2])))
     for k in picked[each:]:
@@ -181,13 +187,25 @@ def inject_score_errors(notes: np.ndarray, rng, each: int = 5):
     out = np.delete(out, picked[each:], axis=0)
     extra = []
     for _ in range(each):
-        k = int(rng.integers(1, len(notes) - 1))
-        t = float((notes[k, 0] + notes[k + 1, 0]) / 2)
-        pitch = int(notes[k, 2] + rng.choice([-7, -5, 5, 7]))
+        for _draw in range(50):
+            k = int(rng.integers(1, len(notes) - 1))
+            t = float((notes[k, 0] + notes[k + 1, 0]) / 2)
+            pitch = int(notes[k, 2] + rng.choice([-7, -5, 5, 7]))
+            apart = all(abs(t - x[1]) > 0.3 for x in truth)  # a separate event, like the others
+            if apart and not _struck_at(np.concatenate([out, np.reshape(extra, (-1, 4))]), t, pitch):
+                break
         extra.append([t, t + 0.15, pitch, float(np.median(notes[:, 3]))])
         truth.append(("extra", t, pitch))
     out = np.concatenate([out, np.array(extra)])
     return out[np.argsort(out[:, 0], kind="stable")], truth
+
+
+UNISON_S = 0.1
+
+
+def _struck_at(notes: np.ndarray, t: float, pitch: float) -> bool:
+    """Whether `notes` strike key `pitch` within UNISON_S of t."""
+    return bool(np.any((notes[:, 2] == pitch) & (np.abs(notes[:, 0] - t) < UNISON_S)))
 
 
 def reported_errors(follower, tr: Transcription, keys=None) -> list[tuple[str, float, int]]:

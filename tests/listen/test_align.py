@@ -228,6 +228,12 @@ def _flat_keys(rises: dict[tuple[int, float], float] | None = None, seconds: flo
     return KeyRises(db, 0.0)
 
 
+def _played_keys(notes, rises: dict[tuple[int, float], float] | None = None):
+    """_flat_keys where every played note's key steps up 20 dB at its onset (the audio of the take)."""
+    steps = {(n.pitch, n.start): 20.0 for n in notes}
+    return _flat_keys({**steps, **(rises or {})})
+
+
 def test_a_note_held_over_its_repeat_is_claimed_missing_unless_the_audio_shows_it_struck_again(tmp_path):
     score = P.base(12.0)
     follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
@@ -236,8 +242,8 @@ def test_a_note_held_over_its_repeat_is_claimed_missing_unless_the_audio_shows_i
     before = max((n for n in score[:k] if n.pitch == score[k].pitch), key=lambda n: n.start)
     played = [replace(n, end=score[k].end) if n is before else n for n in score if n is not score[k]]
     a = Analysis(as_heard(played))  # the note before sounds on through the repeat the player left out
-    assert [s.pitch for s, _ in follower.comparison(a, _flat_keys()).missing] == [score[k].pitch]
-    struck = _flat_keys({(score[k].pitch, score[k].start): 20.0})  # the audio: struck again, transcriber merged
+    assert [s.pitch for s, _ in follower.comparison(a, _played_keys(played)).missing] == [score[k].pitch]
+    struck = _played_keys(played, {(score[k].pitch, score[k].start): 20.0})  # struck again, transcriber merged
     c = follower.comparison(a, struck)
     assert c.missing == [] and c.unsure == 1
     assert follower.comparison(a).missing == []  # no audio: the transcription's merged note is not contradicted
@@ -254,8 +260,8 @@ def test_the_audio_is_read_up_to_the_keys_next_strike_only(tmp_path):
     k = next(i for i in range(30, len(score)) if any(n.pitch == score[i].pitch and 0.12 < n.start - score[i].start
                                                     < 0.3 for n in score[i + 1:]))
     nxt = next(n for n in score[k + 1:] if n.pitch == score[k].pitch)
-    a = Analysis(as_heard([n for n in score if n is not score[k]]))
-    c = follower.comparison(a, _flat_keys({(nxt.pitch, nxt.start): 40.0}))  # only the next strike rises
+    played = [n for n in score if n is not score[k]]
+    c = follower.comparison(Analysis(as_heard(played)), _played_keys(played, {(nxt.pitch, nxt.start): 20.0}))
     assert [s.pitch for s, _ in c.missing] == [score[k].pitch]
 
 
@@ -271,6 +277,103 @@ def test_a_transcribers_ghosts_after_the_take_do_not_stretch_the_played_part():
     c = Comparison(matched=list(enumerate(s)), extra=[12, 13], missing=[(after, 6.0)])
     claims.keep_supported(c, a, _flat_keys())
     assert c.missing == [] and c.unsure == 3  # not missing: the take stopped; the ghosts not struck
+
+
+def test_a_soft_ghost_after_the_take_is_no_wrong_note_and_does_not_stretch_the_played_part():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]  # the take ends at 5.5 s
+    a = Analysis(_transcribed(played, [Heard(62, 7.5, 8.0, 20), Heard(67, 8.5, 9.0, 20)]))  # soft ghosts
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    later = [ScoreNote(64, 15.0, 4, 4), ScoreNote(67, 17.0, 5, 2), ScoreNote(65, 16.0, 5, 1)]
+
+    def compare(keys):
+        c = Comparison(matched=list(enumerate(s)) + [(13, later[1])], wrong=[(12, later[0])],
+                       missing=[(later[2], 8.0)])
+        claims.keep_supported(c, a, keys)
+        return c
+
+    c = compare(_flat_keys())  # the ghost matched to the score at 8.5 s does not make 8.0 s part of the take
+    assert (c.wrong, c.missing) == ([], []) and c.unsure == 3
+    c = compare(_flat_keys({(62, 7.5): 40.0, (67, 8.5): 40.0}))  # soft, but the audio shows both struck
+    assert [k for k, _ in c.wrong] == [12] and [s.pitch for s, _ in c.missing] == [65]
+
+
+def test_a_key_missing_from_the_takes_first_chord_is_claimed_only_without_the_audio(tmp_path):
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    opening = [n for n in score if n.start == score[0].start]
+    assert len(opening) >= 2
+    later = next(n for n in score[10:] if sum(m.start == n.start for m in score) >= 2)
+    for dropped in (opening[-1], later):
+        played = [n for n in score if n is not dropped]
+        a = Analysis(as_heard(played))
+        heard = [s.pitch for s, _ in follower.comparison(a, _played_keys(played)).missing]
+        assert heard == ([] if dropped is opening[-1] else [dropped.pitch])  # at the start the audio is blind
+        assert [s.pitch for s, _ in follower.comparison(a).missing] == [dropped.pitch]
+
+
+def test_a_note_played_late_but_in_order_is_late_not_missing_and_extra(tmp_path):
+    score = [Note(p, float(i), i + 0.8, 70) for i in range(16)
+             for p in (36 + (2 * i) % 7, 52 + (3 * i) % 5, 67 + i % 4)]
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=60))  # a chord a second
+    late = [replace(n, start=n.start + 0.42, end=n.end + 0.1) if i == 17 else n for i, n in enumerate(score)]
+    c = follower.comparison(Analysis(as_heard(late)))  # its chord's other notes, on time, place the beat
+    assert (c.wrong, c.extra, c.missing) == ([], [], []) and len(c.matched) == 48
+    swapped = [replace(n, start=n.start + 1.1, end=n.end + 1.1) if i == 17 else n for i, n in enumerate(score)]
+    c = follower.comparison(Analysis(as_heard(swapped)))  # past the next chord: out of order, not paired
+    assert [s.pitch for s, _ in c.missing] == [score[17].pitch] and len(c.extra) == 1
+
+
+def test_an_extra_note_heard_after_the_take_is_not_claimed():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]  # the take ends at 5.5 s
+    a = Analysis(_transcribed(played, [Heard(66, 3.25, 3.4, 70), Heard(54, 7.0, 7.5, 90)]))
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    matched = [(k if k < 7 else k + 1, s[k]) for k in range(12)]  # the extra 66 at 3.25 s is note 7
+    c = Comparison(matched=matched, extra=[7, 13])
+    claims.keep_supported(c, a, _played_keys(played, {(66, 3.25): 20.0, (54, 7.0): 20.0}))
+    assert c.extra == [7] and c.unsure == 1  # struck in the take: claimed; struck in the decay after: not
+
+
+def test_an_extra_strike_of_a_sounding_key_needs_only_a_small_rise():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    a = Analysis(_transcribed(played, [Heard(72, 2.25, 2.4, 70), Heard(74, 3.25, 3.4, 70)]))  # notes 5 and 8
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    others = [k for k in range(14) if k not in (5, 8)]
+    c = Comparison(matched=list(zip(others, s)), extra=[5, 8])
+    claims.keep_supported(c, a, _played_keys(played, {(72, 2.25): claims.EXTRA_NOTE_RISE_DB + 1, (74, 3.25): 3.0}))
+    assert c.extra == [5] and c.unsure == 1  # a restrike rises a few dB; 3 dB is no strike
+
+
+def test_the_middle_key_of_a_tripled_octave_is_not_claimed_missing_from_the_audio():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    played += [Note(47, 2.0, 2.4, 70), Note(71, 2.0, 2.4, 70), Note(52, 3.0, 3.4, 70)]  # B2 and B4 at 2 s
+    a = Analysis(_transcribed(played, []))
+    order = sorted(range(len(played)), key=lambda i: (played[i].start, played[i].pitch))
+    s = [ScoreNote(int(played[i].pitch), k, 1 + k // 4, 1 + k % 4) for k, i in enumerate(order)]
+    middle, other = ScoreNote(59, 8.0, 3, 1), ScoreNote(64, 12.0, 4, 1)  # B3 due with them; E4 due at 3 s
+
+    def claimed(keys):
+        c = Comparison(matched=list(enumerate(s)), missing=[(middle, 2.0), (other, 3.0)])
+        claims.keep_supported(c, a, keys)
+        return [x.pitch for x, _ in c.missing]
+
+    assert claimed(_played_keys(played)) == [64]  # only the key the audio could show absent
+    assert claimed(None) == [59, 64]
 
 
 def test_assess_with_a_reference_writes_the_score_errors_list(tmp_path):

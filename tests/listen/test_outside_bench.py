@@ -53,6 +53,16 @@ def test_injected_score_errors_are_counted_against_the_truth():
     assert C.error_hits(moved, truth)[2] == 0  # half a second off is not the same error
 
 
+def test_an_injected_wrong_or_extra_note_never_doubles_a_key_struck_at_that_moment():
+    chords = np.array([[0.5 * i, 0.5 * i + 0.4, p, 64.0] for i in range(40) for p in (60, 62, 64, 65, 67)])
+    for seed in range(5):  # close-voiced chords: most ±1–2 or ±5–7 semitone moves land on a chord key
+        flawed, truth = C.inject_score_errors(chords, np.random.default_rng(seed))
+        assert np.all(np.diff(sorted(t for _, t, _ in truth)) > 0.3)  # each error a separate event
+        for kind, t, p in truth:
+            if kind != "missing":
+                assert np.sum((flawed[:, 2] == p) & (np.abs(flawed[:, 0] - t) < C.UNISON_S)) == 1
+
+
 def test_renders_are_written_atomically_and_the_room_rings_on(tmp_path):
     if outside.missing_inputs():
         pytest.skip(outside.missing_inputs())

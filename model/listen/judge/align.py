@@ -34,6 +34,7 @@ WINDOWS_S = (1.0, 0.5, 0.3)  # the matching rounds' windows around each predicte
 WRONG_S = 0.2  # a leftover played note and score note this close in time (and ≤ 2 semitones) are one wrong note
 WRONG_SEMITONES = 2
 SAME_ONSET_S = 0.08  # ... and no other score onset more than this much nearer the played note
+LATE_S = 0.5  # a leftover played note and score note of one key this close, in order: one note, late or early
 
 
 @dataclass
@@ -211,6 +212,7 @@ def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: 
         if len(pairs) >= 2:
             time_map = TimeMap.fit(s_beat[[s for s, _ in pairs]], onset[[p for _, p in pairs]])
     due = time_map(s_beat)
+    pairs += _late_pairs(s_pitch, s_beat, due, pitch, onset, pairs)
     out = Comparison(matched=[(p, stretch[s]) for s, p in sorted(pairs, key=lambda x: x[1])],
                      cost=float(step_cost.mean()), time_map=time_map,
                      bar_starts=_bar_starts(stretch))
@@ -220,6 +222,30 @@ def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: 
     missing = [s for s in range(len(stretch)) if s not in scored and not stretch[s].grace]
     _pair_wrong(out, extra, missing, stretch, due, pitch, onset)
     return out
+
+
+def _late_pairs(s_pitch, s_beat, due, pitch, onset, pairs) -> list[tuple[int, int]]:
+    """(score index, played index) pairs among the leftovers: the same key, within LATE_S of its due
+    time, and in order (the played note lies between the played times of the score notes matched just
+    before and just after it). The last round's window is narrow so that a neighbour's note is not
+    taken; a key the map expected 0.3-0.5 s elsewhere (a chord placed late, or a bent stretch of the map
+    after an extra chord) is that note played late or early, not one missing note and one extra."""
+    if not pairs:
+        return []
+    beats = s_beat[[si for si, _ in pairs]]
+    times = onset[[pi for _, pi in pairs]]
+    order = np.argsort(beats, kind="stable")
+    beats, times = beats[order], times[order]
+    s_left = np.setdiff1d(np.arange(len(s_pitch)), [si for si, _ in pairs])
+    p_left = np.setdiff1d(np.arange(len(pitch)), [pi for _, pi in pairs])
+    found = []
+    for si, pi in match_notes(s_pitch[s_left], due[s_left], pitch[p_left], onset[p_left], LATE_S):
+        s_i, p_i = int(s_left[si]), int(p_left[pi])
+        before = times[beats < s_beat[s_i]]
+        after = times[beats > s_beat[s_i]]
+        if (not len(before) or before.max() <= onset[p_i]) and (not len(after) or onset[p_i] <= after.min()):
+            found.append((s_i, p_i))
+    return found
 
 
 def _bar_starts(stretch: list[ScoreNote]) -> list[tuple[float, int]]:
