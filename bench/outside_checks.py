@@ -224,12 +224,19 @@ def reported_errors(follower, tr: Transcription, keys=None) -> list[tuple[str, f
 def error_hits(reported, truth, tolerance_s: float = 0.15) -> tuple[int, int, int]:
     """(reported, true, correctly reported): same type, same pitch, within `tolerance_s` (missing notes:
     twice that, as their time is inferred from the tempo)."""
-    free = list(truth)
-    hits = 0
+    false_claims, _ = unmatched_errors(reported, truth, tolerance_s)
+    return len(reported), len(truth), len(reported) - len(false_claims)
+
+
+def unmatched_errors(reported, truth, tolerance_s: float = 0.15) -> tuple[list, list]:
+    """(reported errors matching no true one, true errors not reported), under error_hits' rule: each
+    reported error takes the first free true error of its type and pitch within the tolerance."""
+    free, false_claims = list(truth), []
     for kind, t, p in reported:
         tol = tolerance_s * (2 if kind == "missing" else 1)
         match = next((x for x in free if x[0] == kind and x[2] == p and abs(x[1] - t) <= tol), None)
-        if match is not None:
+        if match is None:
+            false_claims.append((kind, t, p))
+        else:
             free.remove(match)
-            hits += 1
-    return len(reported), len(truth), hits
+    return false_claims, free

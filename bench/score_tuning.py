@@ -56,21 +56,11 @@ def dev_pieces(out: Path = DEV_OUT) -> list[dict]:
     manifest = out / "manifest.json"
     if manifest.exists():
         return json.loads(manifest.read_text())
-    import warnings
-
-    import music21.corpus
-    import partitura as pt
-
     out.mkdir(parents=True, exist_ok=True)
     fonts = list(outside.SOUNDFONTS)
     pieces = []
     for k, (name, (work, bpm, pedalled)) in enumerate(DEV_CORPUS.items()):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sc = pt.load_score(str(music21.corpus.getWork(work)))
-        score_notes = outside._score_seconds(sc, bpm)
-        perf, ped = outside.humanise(score_notes, 20.0, pedalled, outside._bar_quarters(sc) * 60.0 / bpm,
-                                     seed=100 + k)
+        score_notes, perf, ped = outside.corpus_performance(work, bpm, pedalled, 20.0, seed=100 + k)
         outside.write_midi(score_notes[score_notes[:, 0] < 20.0 * 1.3], [], out / f"{name}.score.mid")
         pieces.append({"piece": name, "notes": perf.round(4).tolist(), "pedal": [list(map(float, p)) for p in ped],
                        "soundfont": fonts[k % len(fonts)]})
@@ -96,19 +86,6 @@ def takes(piece: dict, folder: Path, seeds: list[int], engine):
         # seed 11's stem is the benchmark's own, so its render and transcription are shared
         stem = f"{piece['piece']}__{L.SCORE_ERRORS_STEM}" + ("" if seed == 11 else f"_s{seed}")
         yield seed, truth, wrong, (C.as_transcription(wrong, pedal), None), heard and heard(stem, wrong)
-
-
-def unmatched(reported, truth, tolerance_s: float = 0.15):
-    """(false positives, false negatives) under error_hits' rule."""
-    free, fps = list(truth), []
-    for kind, t, p in reported:
-        tol = tolerance_s * (2 if kind == "missing" else 1)
-        match = next((x for x in free if x[0] == kind and x[2] == p and abs(x[1] - t) <= tol), None)
-        if match is None:
-            fps.append((kind, t, p))
-        else:
-            free.remove(match)
-    return fps, free
 
 
 def unclaimed(follower, take) -> list[tuple[str, float, int]]:
@@ -206,7 +183,7 @@ def run(material: dict[str, tuple[list[dict], Path]], seeds: list[int], transcri
                     else:
                         rep, tru, hit = C.error_hits(reported, truth)
                         t[0], t[1], t[2] = t[0] + rep, t[1] + tru, t[2] + hit
-                    fps, fns = unmatched(reported, truth)
+                    fps, fns = C.unmatched_errors(reported, truth)
                     leftovers = unclaimed(follower, take) if fps or fns else []
                     for label, items in (("FP", fps), ("FN", fns)):
                         for kind, tt, p in items:
