@@ -224,10 +224,21 @@ def add_reverb(audio: np.ndarray, rate: int, seed: int, rt60: float = 1.8, wet: 
     return out
 
 
-def build(out: Path, seconds: float, force: bool = False) -> list[Render]:
+def corpus_performance(work: str, bpm: float, pedalled: bool, seconds: float, seed: int):
+    """(score notes in seconds, humanised performance notes, pedal events) of a music21 corpus work
+    (read with partitura) at `bpm` quarter notes a minute, its first `seconds`."""
     import music21.corpus
     import partitura as pt
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc = pt.load_score(str(music21.corpus.getWork(work)))
+    score_notes = _score_seconds(sc, bpm)
+    perf, ped = humanise(score_notes, seconds, pedalled, _bar_quarters(sc) * 60.0 / bpm, seed=seed)
+    return score_notes, perf, ped
+
+
+def build(out: Path, seconds: float, force: bool = False) -> list[Render]:
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.json"
     if manifest.exists() and not force:
@@ -239,12 +250,7 @@ def build(out: Path, seconds: float, force: bool = False) -> list[Render]:
     notes, pedal, score = human_performance(seconds)
     pieces[HUMAN] = ("human", notes, pedal, score, LICENCES["parangonar"], "parangonar:mozart_k265_var1.match")
     for k, (name, (work, bpm, pedalled)) in enumerate(CORPUS.items()):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sc = pt.load_score(str(music21.corpus.getWork(work)))
-        score_notes = _score_seconds(sc, bpm)
-        bar_q = _bar_quarters(sc)
-        perf, ped = humanise(score_notes, seconds, pedalled, bar_q * 60.0 / bpm, seed=k + 1)
+        score_notes, perf, ped = corpus_performance(work, bpm, pedalled, seconds, seed=k + 1)
         pieces[name] = ("humanised score", perf, ped, score_notes, LICENCES["music21"], f"music21:{work}")
     renders = []
     for k, (piece, (kind, perf, ped, score_notes, licence, source)) in enumerate(sorted(pieces.items())):
