@@ -74,8 +74,7 @@ def keep_supported(c: Comparison, a: Analysis, keys: KeyRises | None) -> None:
         return
     median_velocity = float(np.median(n.velocity))
     ghost = np.array([n.velocity[k] < GHOST_VELOCITY * median_velocity
-                      and (keys is None or keys.rise(int(n.pitch[k]), float(n.onset[k]), SEARCH_EXTRA_S)
-                           < MISSED_RISE_DB) for k in range(len(n))])
+                      and (keys is None or _onset_rise(k, n, keys) < MISSED_RISE_DB) for k in range(len(n))])
     wrong = [(k, s) for k, s in c.wrong if not ghost[k]]
     ghosts = [(s, float(c.time_map(np.array([s.beat]))[0]) if c.time_map else float(n.onset[k]))
               for k, s in c.wrong if ghost[k]]
@@ -90,7 +89,12 @@ def keep_supported(c: Comparison, a: Analysis, keys: KeyRises | None) -> None:
 
 def _struck(k: int, n, keys: KeyRises | None) -> bool:
     """Whether the audio shows played note k's key struck at its onset (True without audio)."""
-    return keys is None or keys.rise(int(n.pitch[k]), float(n.onset[k]), SEARCH_EXTRA_S) >= EXTRA_RISE_DB
+    return keys is None or _onset_rise(k, n, keys) >= EXTRA_RISE_DB
+
+
+def _onset_rise(k: int, n, keys: KeyRises) -> float:
+    """How much played note k's key band rises (dB) around its onset."""
+    return keys.rise(int(n.pitch[k]), float(n.onset[k]), SEARCH_EXTRA_S)
 
 
 def _struck_near(n, t: float, pitches, t1: float | None = None) -> bool:
@@ -106,7 +110,7 @@ def _extra_holds(k: int, n, median_velocity: float, keys: KeyRises | None) -> bo
         return False
     if _struck_near(n, t, [p - d for d in OVERTONES]):
         return False
-    return keys is None or keys.rise(p, t, SEARCH_EXTRA_S) >= EXTRA_NOTE_RISE_DB
+    return keys is None or _onset_rise(k, n, keys) >= EXTRA_NOTE_RISE_DB
 
 
 def _missing_holds(p: int, due: float, n, first: float, last: float, keys: KeyRises | None) -> bool:
