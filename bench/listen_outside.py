@@ -31,7 +31,7 @@ import outside_checks as C  # noqa: E402
 
 from llaqo.model.audio.chunks import iter_segments  # noqa: E402
 from llaqo.model.listen.engine import ListenEngine  # noqa: E402
-from llaqo.model.listen.notes import Note, Pedal, Transcription  # noqa: E402
+from llaqo.model.listen.notes import Note, OnsetEvidence, Pedal, Transcription  # noqa: E402
 
 HALVES = ("tuning", "held_out")
 
@@ -53,12 +53,19 @@ def transcribe_render(engine: ListenEngine, wav: Path) -> tuple[Transcription, f
     cached = REUSE["dir"] / f"{engine.choice.kind}__{wav.stem}.json" if REUSE else None
     if cached is not None and cached.exists() and cached.stat().st_mtime > wav.stat().st_mtime:
         d = json.loads(cached.read_text())
+        evidence = cached.with_suffix(".onsets.npz")
+        onsets = None
+        if evidence.exists():
+            with np.load(evidence) as z:
+                onsets = OnsetEvidence(z["scores"], z["times"])
         tr = Transcription([Note(*n) for n in d["notes"]], 0.0, d["end"], [Pedal(*p) for p in d["pedals"]],
-                           d["has_pedal"])
+                           d["has_pedal"], onsets=onsets)
         return tr, d["audio"], 0.0
     tr, audio, took = _transcribe(engine, wav)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
+        if tr.onsets is not None:
+            np.savez(cached.with_suffix(".onsets.npz"), scores=tr.onsets.scores, times=tr.onsets.times)
         cached.write_text(json.dumps({"notes": [[n.pitch, n.onset, n.offset, n.velocity] for n in tr.notes],
                                       "pedals": [[p.onset, p.offset, p.kind] for p in tr.pedals],
                                       "end": tr.end_s, "has_pedal": tr.has_pedal, "audio": audio}))
@@ -66,7 +73,7 @@ def transcribe_render(engine: ListenEngine, wav: Path) -> tuple[Transcription, f
 
 
 def _transcribe(engine: ListenEngine, wav: Path) -> tuple[Transcription, float, float]:
-    notes, pedals, audio, took, start, end = [], [], 0.0, 0.0, 0.0, 0.0
+    notes, pedals, onsets, audio, took, start, end = [], [], [], 0.0, 0.0, 0.0, 0.0
     has_pedal = True
     for seg in iter_segments(wav):
         started = time.perf_counter()
@@ -75,9 +82,11 @@ def _transcribe(engine: ListenEngine, wav: Path) -> tuple[Transcription, float, 
         audio += seg.duration_s
         notes += tr.notes
         pedals += tr.pedals
+        onsets += [tr.onsets] if tr.onsets is not None else []
         has_pedal = tr.has_pedal
         end = tr.end_s
-    return Transcription(notes, start, end, pedals, has_pedal), audio, took
+    joined = OnsetEvidence.join(onsets) if onsets else None
+    return Transcription(notes, start, end, pedals, has_pedal, onsets=joined), audio, took
 
 
 def note_f1(reference: list[list[float]], found: list[Note]) -> tuple[float, float, float]:

@@ -108,6 +108,9 @@ def near(tr, keys, t: float, p: int, reported, leftovers) -> dict:
            "leftovers_near": [(k, round(tt, 3), pp) for k, tt, pp in leftovers if abs(tt - t) < 0.3]}
     if keys is not None:
         out["rise_db"] = round(keys.rise(p, t, 0.05), 1)
+    if tr.onsets is not None:
+        score = tr.onsets.best(p, t - 0.12, t + 0.12)
+        out["onset_score"] = None if score is None else round(score, 2)
     return out
 
 

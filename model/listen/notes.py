@@ -34,6 +34,36 @@ class Pedal:
 
 
 @dataclass
+class OnsetEvidence:
+    """The accurate transcriber's own score for a note of each key beginning at each of its frames: the
+    best interval score over the interval's possible ends (transkun's semi-CRF keeps an interval whose
+    score is positive and fits the key's chain). A note the decoder dropped still scores near zero where
+    it began; a key nobody struck scores far below. The score follower asks it, with the score's
+    expected keys, where transcription and score disagree (judge/claims.py).
+
+    `scores` (88, frames) for keys A0..C8, frame f at `times[f]` s in the take (sorted, not uniform:
+    windows are stitched where they overlap).
+    """
+
+    scores: np.ndarray
+    times: np.ndarray
+
+    LOWEST = 21
+
+    def best(self, pitch: int, t0: float, t1: float) -> float | None:
+        """The highest onset score of `pitch` from t0 to t1 (None outside the keys or the frames)."""
+        row = pitch - self.LOWEST
+        lo, hi = np.searchsorted(self.times, t0, side="left"), np.searchsorted(self.times, t1, side="right")
+        if not 0 <= row < len(self.scores) or hi <= lo:
+            return None
+        return float(self.scores[row, lo:hi].max())
+
+    @classmethod
+    def join(cls, parts: list[OnsetEvidence]) -> OnsetEvidence:
+        return cls(np.concatenate([p.scores for p in parts], axis=1), np.concatenate([p.times for p in parts]))
+
+
+@dataclass
 class Transcription:
     """Notes and pedal of one span of a take, sorted by onset, plus the mono signal it came from.
 
@@ -48,6 +78,7 @@ class Transcription:
     has_pedal: bool = True  # False when the source cannot tell (a MIDI file without CC64 is still True)
     signal: np.ndarray | None = None
     signal_rate: int = 0
+    onsets: OnsetEvidence | None = None  # the accurate transcriber's per-key onset scores (else None)
 
     def __post_init__(self) -> None:
         self.notes = sorted(self.notes, key=lambda n: (n.onset, n.pitch))

@@ -413,3 +413,38 @@ def test_the_alignment_gives_the_bar_lines_and_the_scores_pace_as_played(tmp_pat
     assert np.allclose(np.diff([t for t, _ in lines]), 3.0, atol=0.05)
     pace = [bpm for _, bpm in c.score_tempo()]
     assert pace and np.allclose(pace, 80, atol=1.5)
+
+
+def _onset_scores(played: list[Note], scores: dict[tuple[int, float], float], seconds: float = 8.0):
+    """OnsetEvidence at 23-ms frames: -10 everywhere, +5 at each played onset, and the (key, time) given."""
+    from llaqo.model.listen.notes import OnsetEvidence
+
+    times = np.arange(0.0, seconds, 1024 / 44100)
+    ev = np.full((88, len(times)), -10.0)
+    for (key, t), value in {**{(n.pitch, n.start): 5.0 for n in played}, **scores}.items():
+        ev[key - 21, np.abs(times - t).argmin()] = value
+    return OnsetEvidence(ev, times)
+
+
+def test_the_transcribers_own_onset_evidence_decides_a_missing_note():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    dropped, absent, beside = ScoreNote(72, 4.0, 2, 1), ScoreNote(76, 6.0, 2, 3), ScoreNote(61, 8.0, 3, 1)
+    # the audio shows 76 rising with nothing near to explain it, and 72 and 61 not rising at all
+    keys = _played_keys(played, {(76, 3.0): claims.MISSED_RISE_DB + 5})
+
+    def claimed(onsets):
+        tr = _transcribed(played, [Heard(61, 4.06, 4.3, 70)])  # 61 struck 60 ms after it was due
+        tr.onsets = onsets
+        c = Comparison(matched=list(enumerate(s)), missing=[(dropped, 2.0), (absent, 3.0), (beside, 4.0)])
+        claims.keep_supported(c, Analysis(tr), keys)
+        return [x.pitch for x, _ in c.missing], c.unsure
+
+    # the decoder dropped 72 (its onset scored +3); 76 scored far below zero: not struck, whatever rose
+    evidence = _onset_scores(played, {(72, 2.0): 3.0, (61, 4.06): 6.0})
+    assert claimed(evidence) == ([76, 61], 1)  # 61's only evidence is the strike the transcription holds
+    assert claimed(None) == ([72, 61], 1)  # the band's rise alone: the other way round for 72 and 76

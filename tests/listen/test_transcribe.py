@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from llaqo.model.listen.transcribe.accurate import WINDOW_S, plan_windows
+from llaqo.model.listen.notes import OnsetEvidence
+from llaqo.model.listen.transcribe.accurate import WINDOW_S, _best_start, _stitch_evidence, plan_windows
 from llaqo.model.listen.transcribe.viterbi import decode_intervals
 from llaqo.model.testing.scoring import note_f1
 
@@ -65,3 +66,29 @@ def test_transcribes_rendered_piano(heard, kind):
     melody = np.mean([n.velocity for n in tr.notes if n.pitch >= 64])
     accompaniment = np.mean([n.velocity for n in tr.notes if n.pitch < 64])
     assert melody > accompaniment  # velocities follow the rendered ones
+
+
+def test_onset_evidence_is_the_best_interval_beginning_at_each_frame():
+    rng = np.random.default_rng(0)
+    score = rng.normal(size=(2, 6, 6)).astype(np.float32)
+    expected = np.array([[max(score[p, b, e] for e in range(b, 6)) for b in range(6)] for p in range(2)])
+    assert np.allclose(_best_start(score.copy()), expected)  # ends before the beginning never count
+
+
+def test_onset_evidence_is_stitched_where_the_notes_are():
+    first = OnsetEvidence(np.zeros((88, 5)), np.arange(5) * 1.0)  # frames at 0..4 s
+    second = OnsetEvidence(np.ones((88, 5)), 3.0 + np.arange(5) * 1.0)  # 3..7 s
+    joined = _stitch_evidence([first, second], [3.5], 6.5)
+    assert joined.times.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert joined.best(60, 0.0, 3.4) == 0.0 and joined.best(60, 3.6, 9.0) == 1.0
+    assert joined.best(20, 0.0, 9.0) is None and joined.best(60, 7.5, 9.0) is None  # below A0; after the audio
+
+
+def test_onset_evidence_tells_struck_keys_from_silent_ones(heard):
+    notes, tr = heard("base", "accurate")
+    ev = tr.onsets
+    assert ev is not None and ev.scores.shape[0] == 88 and np.all(np.diff(ev.times) > 0)
+    struck = [ev.best(n.pitch, n.onset - 0.05, n.onset + 0.05) for n in tr.notes]
+    silent = [ev.best(n.pitch + 5, n.onset - 0.05, n.onset + 0.05) for n in tr.notes
+              if n.pitch + 5 <= 108 and not any(m.pitch == n.pitch + 5 and abs(m.onset - n.onset) < 1.0 for m in tr.notes)]
+    assert len(silent) > 10 and np.median(struck) > 0 > max(silent)

@@ -19,7 +19,7 @@ import torch
 
 from llaqo.common.device import Device
 from llaqo.common.memory import fix_mmap_threshold, release_free_memory
-from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, Pedal, Transcription
+from llaqo.model.listen.notes import SIGNAL_RATE, SOFT, SUSTAIN, Note, OnsetEvidence, Pedal, Transcription
 from llaqo.model.listen.transcribe.viterbi import decode_intervals
 
 MODEL_RATE = 44_100  # Hz, what transkun 2.0 was trained on
@@ -94,15 +94,16 @@ class AccurateTranscriber:
             if progress:
                 progress((i + 1) / len(starts))
         cuts = [start_s + (starts[i + 1] + starts[i] + WINDOW_S) / 2 for i in range(len(starts) - 1)]
-        events = _stitch(per_window, cuts, start_s)
+        events = _stitch([events for events, _ in per_window], cuts, start_s)
+        onsets = _stitch_evidence([evidence for _, evidence in per_window], cuts, start_s + duration)
         notes = [Note(e.pitch, e.start, e.end, e.velocity) for e in events if e.pitch > 0]
         pedals = [Pedal(e.start, e.end, PEDAL_TRACKS[e.pitch]) for e in events if e.pitch in PEDAL_TRACKS]
         signal = _mono_signal(audio)
         del audio, per_window
         release_free_memory()  # the windows' freed tensors, or a long take's memory grows (common/memory.py)
-        return Transcription(notes, start_s, start_s + duration, pedals, True, signal, SIGNAL_RATE)
+        return Transcription(notes, start_s, start_s + duration, pedals, True, signal, SIGNAL_RATE, onsets)
 
-    def _window(self, audio: torch.Tensor, offset_s: float, start_s: float) -> list[_Event]:
+    def _window(self, audio: torch.Tensor, offset_s: float, start_s: float) -> tuple[list[_Event], OnsetEvidence]:
         """Decode one window of exactly WINDOW_S (zero-padded): transkun 2.0 transcribes reliably only
         at its training length — at 15.65 s or 18 s it misses more than half the notes (measured)."""
         from transkun.Util import makeFrame
@@ -119,21 +120,28 @@ class AccurateTranscriber:
         return _decode(model, ctx, frames.shape[-2] - 1, start_s + offset_s)
 
 
-def _decode(model, ctx: torch.Tensor, last_frame: int, t0: float) -> list[_Event]:
-    """Viterbi per track, then velocity and sub-frame on/offsets for every decoded interval.
+def _decode(model, ctx: torch.Tensor, last_frame: int, t0: float) -> tuple[list[_Event], OnsetEvidence]:
+    """Viterbi per track, then velocity and sub-frame on/offsets for every decoded interval; and each
+    key's onset evidence (notes.OnsetEvidence).
 
     ctx (1, P, T, d) for the P = 90 tracks of one window; their interval scores (p, T_begin, T_end) are
     made and decoded TRACKS_PER_PASS at a time (all 90 at once: 171 MB, a window's peak).
     """
     tracks = model.targetMIDIPitch
-    paths = []
+    frame_s = model.hopSize / model.fs
+    paths, best_start = [], []
     for lo in range(0, ctx.shape[1], TRACKS_PER_PASS):
-        score = model.scorer(ctx[:, lo : lo + TRACKS_PER_PASS])
-        paths += decode_intervals(score.float().cpu().numpy())
+        score = model.scorer(ctx[:, lo : lo + TRACKS_PER_PASS]).float().cpu().numpy()
+        paths += decode_intervals(score)
+        best_start.append(_best_start(score))
         del score
+    keys = [i for i, p in enumerate(tracks) if p > 0]
+    order = np.argsort([tracks[i] for i in keys])
+    scores = np.concatenate(best_start)[np.array(keys)[order]]
+    evidence = OnsetEvidence(scores, t0 + np.arange(scores.shape[1]) * frame_s)
     track_idx = [p for p, path in enumerate(paths) for _ in path]
     if not track_idx:
-        return []
+        return [], evidence
     bounds = torch.tensor([iv for path in paths for iv in path], dtype=torch.long, device=ctx.device)
     sym = torch.tensor(track_idx, dtype=torch.long, device=ctx.device)
     feats = ctx[0]  # (P, T, d)
@@ -144,14 +152,32 @@ def _decode(model, ctx: torch.Tensor, last_frame: int, t0: float) -> list[_Event
     mean = torch.distributions.ContinuousBernoulli(logits=refine).mean
     shift = ((mean - 0.5) / 0.99).clamp(-0.5, 0.5).tolist()
     present = (presence > 0).tolist()
-    frame_s = model.hopSize / model.fs
     events = []
     for i, (p, (lo, hi)) in enumerate(zip(track_idx, bounds.tolist())):
         start = t0 + max(0.0, (lo + shift[i][0]) * frame_s)
         end = max(start + 1e-3, t0 + (hi + shift[i][1]) * frame_s)
         events.append(_Event(tracks[p], start, end, int(velocity[i]), lo > 0 or present[i][0],
                              hi < last_frame or present[i][1]))
-    return events
+    return events, evidence
+
+
+def _best_start(score: np.ndarray) -> np.ndarray:
+    """score (p, T_begin, T_end) → (p, T): the best score of an interval beginning at each frame (over
+    ends at or after it). Overwrites the unused lower triangle."""
+    steps = score.shape[-1]
+    below = np.tril_indices(steps, -1)
+    score[:, below[0], below[1]] = -np.inf
+    return score.max(axis=-1)
+
+
+def _stitch_evidence(per_window: list[OnsetEvidence], cuts: list[float], end_s: float) -> OnsetEvidence:
+    """Each window's frames between its two cuts (as `_stitch` keeps each window's onsets)."""
+    bounds = [-math.inf] + cuts + [end_s]
+    parts = []
+    for w, ev in enumerate(per_window):
+        keep = (ev.times >= bounds[w]) & (ev.times < bounds[w + 1])
+        parts.append(OnsetEvidence(ev.scores[:, keep], ev.times[keep]))
+    return OnsetEvidence.join(parts)
 
 
 def _stitch(per_window: list[list[_Event]], cuts: list[float], start_s: float) -> list[_Event]:
