@@ -448,3 +448,21 @@ def test_the_transcribers_own_onset_evidence_decides_a_missing_note():
     evidence = _onset_scores(played, {(72, 2.0): 3.0, (61, 4.06): 6.0})
     assert claimed(evidence) == ([76, 61], 1)  # 61's only evidence is the strike the transcription holds
     assert claimed(None) == ([72, 61], 1)  # the band's rise alone: the other way round for 72 and 76
+
+
+def test_a_repeated_chord_does_not_let_the_path_slip_a_group():
+    from llaqo.model.listen.judge.align import align, locate, onset_groups
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    groups = [(48, 60, 64, 67), (58, 65, 68), (58, 65, 68), (51, 60, 63, 67), (55, 62, 65, 71), (48, 60, 64, 67)]
+    beats = [0.0, 1.0, 1.5, 2.0, 3.0, 4.0]
+    for wrong_at in (1, 2):  # one wrong note (63 for 65) in either of the repeated chords
+        score = [ScoreNote(p, b, 1, 1 + int(b)) for b, g in zip(beats, groups) for p in g]
+        played = [(63 if k == wrong_at and p == 65 else p, 0.5 * b + 0.004 * i)
+                  for k, (b, g) in enumerate(zip(beats, groups)) for i, p in enumerate(g)]
+        pitch, onset = np.array([p for p, _ in played]), np.array([t for _, t in played])
+        group_of = np.concatenate([[k] * len(g) for k, g in enumerate(groups)])
+        path, _, _ = locate(score, *onset_groups(group_of, pitch))
+        assert path == [(k, k) for k in range(len(groups))]  # a free skip took (1, 2) or (2, 1) steps here
+        c = align(score, pitch, onset, [np.flatnonzero(group_of == k) for k in range(len(groups))])
+        assert [(int(pitch[k]), s.beat) for k, s in c.wrong] == [(63, beats[wrong_at])] and not c.missing

@@ -3,7 +3,7 @@ wrong, missing and extra notes left over.
 
 1. **Where in the score** (`locate`): both sides become onset groups (the score's notes sharing a beat;
    the take's chords), compared by pitch class and key set; a subsequence DTW (steps (1,1), (1,2),
-   (2,1)) finds the stretch of the score the take plays.
+   (2,1); stepping over a score group costs SKIP_SCORE_COST) finds the stretch of the score the take plays.
 2. **When each beat was played** (`TimeMap`): the path's groups whose keys agree (cost < ANCHOR_COST) are
    anchors (score beat, take time); the longest chain increasing in both is kept, so one mismatched
    chord cannot bend the map; between anchors the map is linear.
@@ -29,6 +29,10 @@ from scipy.optimize import linear_sum_assignment
 
 from llaqo.model.listen.judge.score import ScoreNote
 
+# a score group the path steps over costs this on top of the next step: with a free skip, a repeated
+# chord pattern let the path skip ahead a group at no cost and anchor chords one group late (tuning
+# half and development set, seeds 11-14: precision 0.944 → 0.955 and 0.940 → 0.969; 0.25-0.4 alike)
+SKIP_SCORE_COST = 0.25
 ANCHOR_COST = 0.2  # a path step this cheap (keys nearly the same) anchors the time map
 WINDOWS_S = (1.0, 0.5, 0.3)  # the matching rounds' windows around each predicted onset
 WRONG_S = 0.2  # a leftover played note and score note this close in time (and ≤ 2 semitones) are one wrong note
@@ -110,7 +114,7 @@ def subsequence_dtw(cost: np.ndarray) -> list[tuple[int, int]]:
         diag = np.concatenate([[inf], acc[i - 1, :-1]])
         skip_score = np.concatenate([[inf, inf], acc[i - 1, :-2]])
         skip_perf = np.concatenate([[inf], acc[i - 2, :-1]]) if i >= 2 else np.full(n, inf)
-        options = np.stack([diag, skip_score + cost[i], skip_perf + cost[i - 1] * 0.5])
+        options = np.stack([diag, skip_score + cost[i] + SKIP_SCORE_COST, skip_perf + cost[i - 1] * 0.5])
         move[i] = np.argmin(options, axis=0)
         acc[i] = cost[i] + options[move[i], np.arange(n)]
     i, j = m - 1, int(np.argmin(acc[-1]))
