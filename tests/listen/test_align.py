@@ -466,3 +466,24 @@ def test_a_repeated_chord_does_not_let_the_path_slip_a_group():
         assert path == [(k, k) for k in range(len(groups))]  # a free skip took (1, 2) or (2, 1) steps here
         c = align(score, pitch, onset, [np.flatnonzero(group_of == k) for k in range(len(groups))])
         assert [(int(pitch[k]), s.beat) for k, s in c.wrong] == [(63, beats[wrong_at])] and not c.missing
+
+
+def test_with_the_transcribers_evidence_an_extra_note_needs_no_rise_of_its_band():
+    from llaqo.model.listen.judge import claims
+    from llaqo.model.listen.judge.align import Comparison
+    from llaqo.model.listen.judge.score import ScoreNote
+
+    played = [Note(60 + i % 5, i * 0.5, i * 0.5 + 0.4, 70) for i in range(12)]
+    tr = _transcribed(played, [Heard(72, 2.25, 2.4, 70), Heard(74, 3.25, 3.4, 70)])  # notes 5 and 8
+    s = [ScoreNote(int(n.pitch), i, 1 + i // 4, 1 + i % 4) for i, n in enumerate(played)]
+    others = [k for k in range(14) if k not in (5, 8)]
+    keys = _played_keys(played)  # neither extra key's band rises (held down by the pedal, say)
+
+    def claimed(onsets):
+        tr.onsets = onsets
+        c = Comparison(matched=list(zip(others, s)), extra=[5, 8])
+        claims.keep_supported(c, Analysis(tr), keys)
+        return c.extra
+
+    assert claimed(None) == []  # the band alone: no strike heard
+    assert claimed(_onset_scores(played, {(72, 2.25): 4.0, (74, 3.25): -1.0})) == [5]  # 74: the decoder's own doubt
