@@ -85,6 +85,9 @@ def test_midi_score_and_bad_files(tmp_path):
     assert notes[0].bar == 1 and notes[-1].bar == 2
     assert {n.where for n in notes if n.beat == 2.0} == {"bar 1 beat 3"}
     assert {n.where for n in notes if n.beat == 4.5} == {"bar 2 beat 1.5"}
+    unison = [Note(64, 0.0, 0.6, 70), Note(64, 0.0, 0.6, 70), Note(60, 0.0, 0.6, 70), Note(64, 0.6, 1.2, 70)]
+    read = load_score(write_midi(unison, tmp_path / "u.mid", tempo_bpm=100)).as_written
+    assert [(n.pitch, n.beat) for n in read] == [(60, 0.0), (64, 0.0), (64, 1.0)]  # two voices, one key: one strike
     with pytest.raises(ConfigError):
         load_score(tmp_path / "missing.mid")
     (tmp_path / "s.txt").write_text("x")

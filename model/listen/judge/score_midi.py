@@ -36,7 +36,8 @@ def load_midi_score(path: Path) -> list[ScoreNote]:
     signatures = sorted(dict((t, (t, n, d)) for t, n, d in signatures).values())
     end = max((t for t, _ in events), default=0) / tpb + 4
     bars = _bars_from_signatures([(t / tpb, n, d) for t, n, d in signatures], end)
-    return [ScoreNote(p, t / tpb, *_bar_of(t / tpb, bars)) for t, p in events]
+    # a key struck by two voices or tracks at once sounds once (as score._notes merges them in notation)
+    return [ScoreNote(p, t / tpb, *_bar_of(t / tpb, bars)) for t, p in sorted(set(events))]
 
 
 def _bars_from_signatures(signatures: list[tuple[float, int, int]], end: float) -> list[tuple[float, float, float]]:
