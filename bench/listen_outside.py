@@ -227,10 +227,13 @@ def flaw_response(renders, folder: Path, transcriber: str | None) -> tuple[list[
 SCORE_ERRORS_STEM = "score_errors2"  # renamed when inject_score_errors changes, so no stale render is reused
 
 
-def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[str], dict[str, float]]:
+def score_errors(renders, folder: Path, transcriber: str | None, seeds: tuple[int, ...] = (11,)
+                 ) -> tuple[list[str], dict[str, float]]:
     """5 wrong + 5 missing + 5 extra notes injected into each piece's first 15 s, against its score
     (<piece>.score.mid): precision and recall of what `--reference` reports, and how many errors it
-    reports on the correct take; from the true notes (both halves) and through the transcriber (both halves)."""
+    reports on the correct take; from the true notes (both halves) and through the transcriber (both halves).
+    `seeds`: the error draws per piece (the benchmark's own is 11; bench/score_tuning.py names the
+    others' renders alike)."""
     from llaqo.model.listen.judge.follower import ScoreFollower
 
     engine = ListenEngine(transcriber=transcriber) if transcriber else None
@@ -239,20 +242,19 @@ def score_errors(renders, folder: Path, transcriber: str | None) -> tuple[list[s
         follower = ScoreFollower.from_file(folder / f"{r.piece}.score.mid")
         notes = np.asarray(r.notes)
         notes, pedal = notes[notes[:, 0] < FLAW_SECONDS], [p for p in r.pedal if p[0] < FLAW_SECONDS + 1]
-        wrong, truth = C.inject_score_errors(notes, np.random.default_rng(11))
-        takes = [("true notes", (C.as_transcription(notes, pedal), None), (C.as_transcription(wrong, pedal), None))]
-        if engine is not None:
-            takes.append((transcriber, _heard_with_keys(engine, folder, f"{r.piece}__clean", notes, pedal, r.soundfont),
-                          _heard_with_keys(engine, folder, f"{r.piece}__{SCORE_ERRORS_STEM}", wrong, pedal,
-                                           r.soundfont)))
-        for source, clean, flawed in takes:
+        for source, take in [("true notes", lambda stem, ns: (C.as_transcription(ns, pedal), None))] + (
+                [(transcriber, lambda stem, ns: _heard_with_keys(engine, folder, stem, ns, pedal, r.soundfont))]
+                if engine is not None else []):
             t = tally.setdefault((source, r.split), [0, 0, 0, 0, 0])  # reported, true, hits, clean errors, takes
-            rep, tru, hit = C.error_hits(C.reported_errors(follower, *flawed), truth)
-            t[0] += rep
-            t[1] += tru
-            t[2] += hit
-            t[3] += len(C.reported_errors(follower, *clean))
+            t[3] += len(C.reported_errors(follower, *take(f"{r.piece}__clean", notes)))
             t[4] += 1
+            for seed in seeds:
+                wrong, truth = C.inject_score_errors(notes, np.random.default_rng(seed))
+                stem = f"{r.piece}__{SCORE_ERRORS_STEM}" + ("" if seed == 11 else f"_s{seed}")
+                rep, tru, hit = C.error_hits(C.reported_errors(follower, *take(stem, wrong)), truth)
+                t[0] += rep
+                t[1] += tru
+                t[2] += hit
     lines = ["| judged from | half | precision | recall | errors reported on a correct take (mean) | takes |",
              "|---|---|---|---|---|---|"]
     figures = {}
@@ -293,6 +295,8 @@ def main() -> int:
     ap.add_argument("--judge-with", default="auto", help="the transcriber the flaw check runs through "
                     "(auto: the engine's default; none: true notes only)")
     ap.add_argument("--out", type=Path, help="also write the tables (Markdown) here")
+    ap.add_argument("--score-seeds", default="11", help="error draws for the score-informed check (comma-separated; "
+                    "the benchmark's figure is seed 11's)")
     ap.add_argument("--reuse-transcriptions", action="store_true",
                     help="development: read back transcriptions an earlier run saved (speed is then not measured)")
     args = ap.parse_args()
@@ -309,14 +313,15 @@ def main() -> int:
     cal_lines, cal_figures, judged = calibration(by_transcriber, renders)
     figures.update(cal_figures)
     lines += ["", "Good playing (every render is a careful performance):", ""] + cal_lines
-    flaw_lines, flaw_figures, flaw_judged = flaw_response(renders, args.set,
-                                                         None if args.judge_with == "none" else args.judge_with)
+    judge_with = None if args.judge_with == "none" else args.judge_with
+    flaw_lines, flaw_figures, flaw_judged = flaw_response(renders, args.set, judge_with)
     figures.update(flaw_figures)
     lines += ["", f"Flaws injected into each performance (first {FLAW_SECONDS:.0f} s):", ""] + flaw_lines
-    score_lines, score_figures = score_errors(renders, args.set, None if args.judge_with == "none" else args.judge_with)
+    seeds = tuple(int(x) for x in args.score_seeds.split(","))
+    score_lines, score_figures = score_errors(renders, args.set, judge_with, seeds)
     figures.update(score_figures)
     lines += ["", "Score-informed mode (`--reference`): 5 wrong, 5 missing and 5 extra notes injected into each "
-              f"piece's first {FLAW_SECONDS:.0f} s:", ""] + score_lines
+              f"piece's first {FLAW_SECONDS:.0f} s (error draws: seeds {args.score_seeds}):", ""] + score_lines
     found = [c for j in judged + flaw_judged for c in C.contradictions(j)]
     figures["contradictions"] = float(len(found))
     lines += ["", f"Ratings of 5–6 whose remark names a fault (not worded minor): {len(found)} of "
