@@ -28,3 +28,20 @@ def test_difficulty_rises_with_speed_and_texture():
     hard, finding = SegmentJudge(as_heard(P.technique_passage("Octaves", 16.0) + P.base(16.0, bpm=160))).difficulty()
     assert 1 <= easy < hard <= 9
     assert {e.measure for e in finding.evidence} >= {"difficulty_note_rate", "difficulty_range"}
+
+
+def test_with_a_reference_difficulty_reads_the_score_not_the_slips(tmp_path):
+    from dataclasses import replace
+
+    from llaqo.model.listen.judge.follower import ScoreFollower
+    from llaqo.model.testing.piano import Note, write_midi
+
+    score = P.base(12.0)
+    follower = ScoreFollower.from_file(write_midi(score, tmp_path / "s.mid", tempo_bpm=100))
+    slips = [replace(n, pitch=n.pitch + 1) if i % 9 == 4 else n for i, n in enumerate(score) if i % 7 != 3]
+    slips += [Note(n.pitch + 7, n.start + 0.1, n.end, 70) for n in score[5::6]]  # dense extra notes
+    as_written, _ = SegmentJudge(as_heard(score)).difficulty()
+    heard, _ = SegmentJudge(as_heard(slips)).difficulty()
+    level, found = SegmentJudge(as_heard(slips), follower).difficulty()
+    assert heard != as_written  # without the score, the slips change the level...
+    assert level == as_written and found.comment.startswith("From the score (bars 1–")  # ...with it, they do not

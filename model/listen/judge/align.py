@@ -54,6 +54,7 @@ class Comparison:
     unsure: int = 0  # disagreements the evidence did not hold (claims.py): not reported as errors
     time_map: TimeMap | None = None  # score beat → take time over the aligned stretch
     bar_starts: list[tuple[float, int]] = field(default_factory=list)  # (beat, printed bar number) per bar played
+    stretch: list[ScoreNote] = field(default_factory=list)  # the score's notes over the aligned stretch
 
     def bar_lines(self) -> list[list[float]]:
         """[[take time s, bar number], ...]: when each bar of the aligned stretch began."""
@@ -219,7 +220,7 @@ def align(notes: list[ScoreNote], pitch: np.ndarray, onset: np.ndarray, chords: 
     pairs += _late_pairs(s_pitch, s_beat, due, pitch, onset, pairs)
     out = Comparison(matched=[(p, stretch[s]) for s, p in sorted(pairs, key=lambda x: x[1])],
                      cost=float(step_cost.mean()), time_map=time_map,
-                     bar_starts=_bar_starts(stretch))
+                     bar_starts=_bar_starts(stretch), stretch=stretch)
     played = {p for _, p in pairs}
     scored = {s for s, _ in pairs}
     extra = [k for k in range(len(pitch)) if k not in played]

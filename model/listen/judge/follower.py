@@ -17,6 +17,7 @@ from llaqo.model.listen.judge.analysis import Analysis
 from llaqo.model.listen.judge.keys import KeyRises
 from llaqo.model.listen.judge.measures.base import Finding, Reading
 from llaqo.model.listen.judge.score import Score, load_score
+from llaqo.model.listen.notes import Note, Transcription
 from llaqo.rubric.report import Evidence
 
 TEMPO_WINDOW_BEATS = 4.0
@@ -107,6 +108,23 @@ class ScoreFollower:
         comment = (f"Notes against the score ({where}): {said} notes{example}" if said
                    else f"All notes as in the score ({where}).")
         return Finding("accuracy", comment, [Reading("wrong_note_share", share)], evidence)
+
+    def as_played(self, a: Analysis) -> Transcription | None:
+        """The score's notes over the part's aligned stretch, each at the time the alignment maps its
+        beat to (the piece as written, at the tempo played): what difficulty reads with a reference, so
+        that the player's and the transcriber's wrong, missing and extra notes do not change it. Each
+        note lasts to the next onset (difficulty reads onsets, keys and chords only). None when
+        nothing was aligned."""
+        c = self.compare(a)
+        if c.time_map is None or not c.stretch:
+            return None
+        due = c.time_map(np.array([s.beat for s in c.stretch]))
+        onsets = np.unique(due)
+        notes = []
+        for s, t in zip(c.stretch, due):
+            later = onsets[onsets > t]
+            notes.append(Note(s.pitch, float(t), float(later[0]) if len(later) else float(t) + 0.5, 64))
+        return Transcription(notes, a.tr.start_s, a.tr.end_s)
 
     def summary(self) -> str:
         t = self.totals

@@ -41,8 +41,18 @@ class SegmentJudge:
         return self._found[dimension]
 
     def difficulty(self) -> tuple[int | None, Finding]:
+        """From the notes heard; with a reference, from the score's notes over the stretch played, at
+        the tempo played (follower.ScoreFollower.as_played): the piece's demands, not the take's slips."""
         if self._difficulty is None:
-            self._difficulty = difficulty_mod.difficulty(self.analysis)
+            written = self.score.as_played(self.analysis) if self.score is not None else None
+            if written is not None and len(written.notes) >= 4:
+                level, found = difficulty_mod.difficulty(Analysis(written))
+                c = self.score.compare(self.analysis)
+                found.comment = (f"From the score (bars {c.bars[0]}–{c.bars[1]}, at the tempo played): "
+                                 + found.comment)
+                self._difficulty = level, found
+            else:
+                self._difficulty = difficulty_mod.difficulty(self.analysis)
         return self._difficulty
 
     def technique(self) -> tuple[str | None, Finding]:
