@@ -268,6 +268,57 @@ def score_errors(renders, folder: Path, transcriber: str | None, seeds: tuple[in
     return lines, figures
 
 
+def character(by_transcriber: dict[str, list[Heard]], folder: Path) -> tuple[list[str], dict[str, float]]:
+    """Technique and difficulty per piece, from the true notes and through each transcriber, without
+    and with the piece's score (`--reference`): whether one class is claimed for most pieces (the
+    old "double notes everywhere"), and whether a level stays put where the piece does not change —
+    dry against wet render, heard against the true notes. No Henle levels here: of these pieces only
+    the C-major prelude has a documented one (2; docs/listening-engine.md, "Difficulty")."""
+    from llaqo.model.listen.judge.follower import ScoreFollower
+    from llaqo.model.listen.judge.segment import SegmentJudge
+
+    first = next(iter(by_transcriber.values()))
+    sources = {"true notes": [(h.render, C.as_transcription(np.asarray(h.render.notes), h.render.pedal))
+                              for h in first]}
+    sources.update({name: [(h.render, h.transcription) for h in heard] for name, heard in by_transcriber.items()})
+    level: dict[tuple[str, str, bool, bool], int | None] = {}  # (source, piece, wet, with score) → level
+    techniques: dict[str, list[str]] = {}
+    for source, items in sources.items():
+        for r, tr in items:
+            follower = ScoreFollower.from_file(folder / f"{r.piece}.score.mid")
+            judge = SegmentJudge(tr)
+            best, found = judge.technique()
+            if not r.reverb:
+                dominant = not found.comment.startswith("None clearly dominant")
+                techniques.setdefault(source, []).append(best if dominant else "none clearly dominant")
+            level[source, r.piece, r.reverb, False] = judge.difficulty()[0]
+            level[source, r.piece, r.reverb, True] = SegmentJudge(tr, follower).difficulty()[0]
+    pieces = sorted({r.piece for r, _ in sources["true notes"]})
+    lines = ["| piece | " + " | ".join(f"{s}: level (with score)" for s in sources) + " |",
+             "|---|" + "---|" * len(sources)]
+    for piece in pieces:
+        lines.append(f"| {piece} | " + " | ".join(
+            f"{level[s, piece, False, False]} ({level[s, piece, False, True]})" for s in sources) + " |")
+    figures: dict[str, float] = {}
+    lines += ["", "| judged from | most common technique (dry renders) | level same dry and wet: heard / with score "
+              "| level same as from the true notes: heard / with score |", "|---|---|---|---|"]
+    for source in sources:
+        names = techniques[source]
+        common = max(set(names), key=names.count)
+        n = len(pieces)
+        same_room = [sum(level[source, p, False, w] == level[source, p, True, w] for p in pieces)
+                     for w in (False, True)]
+        same_true = [sum(level[source, p, wet, w] == level["true notes", p, wet, w]
+                         for p in pieces for wet in (False, True)) for w in (False, True)]
+        key = source.replace(" ", "_")
+        figures[f"technique_most_common_share_{key}"] = names.count(common) / len(names)
+        figures[f"difficulty_same_dry_wet_{key}"] = same_room[0] / n
+        figures[f"difficulty_same_dry_wet_score_{key}"] = same_room[1] / n
+        lines.append(f"| {source} | {common}: {names.count(common)}/{len(names)} | {same_room[0]}/{n} / "
+                     f"{same_room[1]}/{n} | {same_true[0]}/{2 * n} / {same_true[1]}/{2 * n} |")
+    return lines, figures
+
+
 def _heard_with_keys(engine: ListenEngine, folder: Path, stem: str, notes, pedal, font: str):
     """(transcription, the audio's KeyRises): what the score follower gets from `assess`."""
     import soundfile as sf
@@ -322,6 +373,10 @@ def main() -> int:
     figures.update(score_figures)
     lines += ["", "Score-informed mode (`--reference`): 5 wrong, 5 missing and 5 extra notes injected into each "
               f"piece's first {FLAW_SECONDS:.0f} s (error draws: seeds {args.score_seeds}):", ""] + score_lines
+    character_lines, character_figures = character(by_transcriber, args.set)
+    figures.update(character_figures)
+    lines += ["", "Technique and difficulty per piece (20 s; the level without the score, and with it in brackets):",
+              ""] + character_lines
     found = [c for j in judged + flaw_judged for c in C.contradictions(j)]
     figures["contradictions"] = float(len(found))
     lines += ["", f"Ratings of 5–6 whose remark names a fault (not worded minor): {len(found)} of "
