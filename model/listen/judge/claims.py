@@ -148,10 +148,9 @@ def _missing_holds(p: int, due: float, n, first: float, last: float, keys: KeyRi
         return False
     if _struck_near(n, due, [p - 12]) and _struck_near(n, due, [p + 12]):  # inside an octave doubling
         return False
-    if onsets is not None:
-        verdict = _transcriber_says(p, due, n, same, onsets)
-        if verdict is not None or keys is None:
-            return bool(verdict)
+    verdict = _transcriber_says(p, due, n, same, onsets) if onsets is not None else None
+    if verdict is not None:
+        return verdict
     if keys is None:
         return not held.any()
     # the audio is read from due - SEARCH to due + SEARCH, but never up to the key's next transcribed strike
