@@ -208,13 +208,14 @@ def _struck_at(notes: np.ndarray, t: float, pitch: float) -> bool:
     return bool(np.any((notes[:, 2] == pitch) & (np.abs(notes[:, 0] - t) < UNISON_S)))
 
 
-def reported_errors(follower, tr: Transcription, keys=None) -> list[tuple[str, float, int]]:
+def reported_errors(follower, tr: Transcription, keys=None, weigh: bool = True) -> list[tuple[str, float, int]]:
     """What the score follower reports for a take (type, time s, pitch played or expected); `keys`:
-    the take's audio (KeyRises) when it was heard through a transcriber, as `assess` gives it."""
+    the take's audio (KeyRises) when it was heard through a transcriber, as `assess` gives it;
+    `weigh=False`: the alignment's leftovers before the claims are weighed."""
     from llaqo.model.listen.judge.analysis import Analysis
 
     a = Analysis(tr)
-    c = follower.comparison(a, keys)
+    c = follower.comparison(a, keys, weigh)
     n = a.notes
     return ([("wrong", float(n.onset[k]), int(n.pitch[k])) for k, _ in c.wrong]
             + [("extra", float(n.onset[k]), int(n.pitch[k])) for k in c.extra]

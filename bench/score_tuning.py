@@ -90,14 +90,7 @@ def takes(piece: dict, folder: Path, seeds: list[int], engine):
 
 def unclaimed(follower, take) -> list[tuple[str, float, int]]:
     """The alignment's leftovers before claims.py weighed them (for classifying a case)."""
-    from llaqo.model.listen.judge import follower as F
-
-    keep = F.claims.keep_supported
-    F.claims.keep_supported = lambda c, a, keys: None
-    try:
-        return C.reported_errors(follower, *take)
-    finally:
-        F.claims.keep_supported = keep
+    return C.reported_errors(follower, *take, weigh=False)
 
 
 def near(tr, keys, t: float, p: int, reported, leftovers) -> dict:

@@ -50,15 +50,17 @@ class ScoreFollower:
         self.last = self._done[a]
         return self._done[a]
 
-    def comparison(self, a: Analysis, keys: KeyRises | None = None) -> Comparison:
+    def comparison(self, a: Analysis, keys: KeyRises | None = None, weigh: bool = True) -> Comparison:
         """Align to each reading of the score (with and without repeats), keep the better fit, and
-        claim only the errors the evidence holds. Not cached and not counted: `compare` is."""
+        claim only the errors the evidence holds (`weigh=False`: the alignment's leftovers, unweighed,
+        for the benchmarks' case studies). Not cached and not counted: `compare` is."""
         n = a.notes
         if len(n) < 2:
             return Comparison()
         fits = [align(notes, n.pitch, n.onset, a.chords) for _, notes in self.score.readings]
         c = min(fits, key=lambda f: f.cost)
-        claims.keep_supported(c, a, keys)
+        if weigh:
+            claims.keep_supported(c, a, keys)
         _timing(a, c)
         return c
 
