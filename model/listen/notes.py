@@ -12,6 +12,7 @@ import numpy as np
 
 SUSTAIN, SOFT = "sustain", "soft"
 SIGNAL_RATE = 4_000  # Hz, the mono signal a transcription keeps for the signal measures (loudness curve)
+LOWEST_KEY = 21  # A0: the first of the piano's 88 keys, the row 0 of every per-key array
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class Pedal:
 class OnsetEvidence:
     """The accurate transcriber's own score for a note of each key beginning at each of its frames: the
     best interval score over the interval's possible ends (transkun's semi-CRF keeps an interval whose
-    score is positive and fits the key's chain). A note the decoder dropped still scores near zero where
-    it began; a key nobody struck scores far below. The score follower asks it, with the score's
+    score is positive and fits the key's chain). A note the decoder dropped still scores above zero
+    where it began; a key nobody struck scores far below. The score follower asks it, with the score's
     expected keys, where transcription and score disagree (judge/claims.py).
 
     `scores` (88, frames) for keys A0..C8, frame f at `times[f]` s in the take (sorted, not uniform:
@@ -48,15 +49,18 @@ class OnsetEvidence:
     scores: np.ndarray
     times: np.ndarray
 
-    LOWEST = 21
-
-    def best(self, pitch: int, t0: float, t1: float) -> float | None:
-        """The highest onset score of `pitch` from t0 to t1 (None outside the keys or the frames)."""
-        row = pitch - self.LOWEST
+    def best(self, pitch: int, t0: float, t1: float, away_from=(), margin_s: float = 0.0) -> float | None:
+        """The highest onset score of `pitch` from t0 to t1, leaving out the frames closer than
+        `margin_s` to any time in `away_from` (None outside the keys, or where no frame is left)."""
+        row = pitch - LOWEST_KEY
         lo, hi = np.searchsorted(self.times, t0, side="left"), np.searchsorted(self.times, t1, side="right")
         if not 0 <= row < len(self.scores) or hi <= lo:
             return None
-        return float(self.scores[row, lo:hi].max())
+        times = self.times[lo:hi]
+        keep = np.ones(len(times), dtype=bool)
+        for t in away_from:
+            keep &= np.abs(times - t) >= margin_s
+        return float(self.scores[row, lo:hi][keep].max()) if keep.any() else None
 
     @classmethod
     def join(cls, parts: list[OnsetEvidence]) -> OnsetEvidence:

@@ -168,14 +168,5 @@ def _transcriber_says(p: int, due: float, n, same: np.ndarray, onsets: OnsetEvid
     """Whether the transcriber's own onset evidence says the key was not struck near its due time
     (None: no evidence there). Read from due − SEARCH_MISSING_S to due + SEARCH_MISSING_S, leaving out
     the frames within OWN_STRIKE_S of the key's transcribed strikes (their evidence is theirs)."""
-    strikes = n.onset[same]
-    t0, t1 = due - SEARCH_MISSING_S, due + SEARCH_MISSING_S
-    cuts = sorted(float(s) for s in strikes if t0 - OWN_STRIKE_S < s < t1 + OWN_STRIKE_S)
-    spans, start = [], t0
-    for s in cuts:
-        spans.append((start, s - OWN_STRIKE_S))
-        start = max(start, s + OWN_STRIKE_S)
-    spans.append((start, t1))
-    scores = [onsets.best(p, a, b) for a, b in spans if b > a]
-    scores = [s for s in scores if s is not None]
-    return max(scores) <= PLAYED_SCORE if scores else None
+    score = onsets.best(p, due - SEARCH_MISSING_S, due + SEARCH_MISSING_S, n.onset[same], OWN_STRIKE_S)
+    return None if score is None else score <= PLAYED_SCORE

@@ -121,12 +121,11 @@ class ScoreFollower:
         if c.time_map is None or not c.stretch:
             return None
         due = c.time_map(np.array([s.beat for s in c.stretch]))
-        onsets = np.unique(due)
-        notes = []
-        for s, t in zip(c.stretch, due):
-            later = onsets[onsets > t]
-            notes.append(Note(s.pitch, float(t), float(later[0]) if len(later) else float(t) + 0.5, 64))
-        return Transcription(notes, a.tr.start_s, a.tr.end_s)
+        onsets = np.append(np.unique(due), np.inf)
+        ends = onsets[np.searchsorted(onsets, due, side="right")]  # the next onset (inf after the last)
+        ends = np.where(np.isfinite(ends), ends, due + 0.5)
+        return Transcription([Note(s.pitch, float(t), float(e), 64) for s, t, e in zip(c.stretch, due, ends)],
+                             a.tr.start_s, a.tr.end_s)
 
     def summary(self) -> str:
         t = self.totals

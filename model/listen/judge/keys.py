@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LOWEST, HIGHEST = 21, 108  # A0, C8
+from llaqo.model.listen.notes import LOWEST_KEY
+
+LOWEST, HIGHEST = LOWEST_KEY, LOWEST_KEY + 87  # A0, C8
 HOP_S = 0.01
 WINDOW_S = 0.128
 BEFORE_S, AFTER_S = 0.10, 0.06

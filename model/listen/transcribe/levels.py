@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from llaqo.model.listen.transcribe.note_creation import LOWEST_KEY
+from llaqo.model.listen.notes import LOWEST_KEY
 
 N_FFT = 2048  # 93 ms at 22 050 Hz
 PARTIALS = 2

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LOWEST_KEY = 21  # MIDI number of the first of the 88 columns
+from llaqo.model.listen.notes import LOWEST_KEY  # MIDI number of the first of the 88 columns
+
 ONSET_THRESHOLD = 0.5  # basic-pitch's defaults
 FRAME_THRESHOLD = 0.3
 MIN_NOTE_FRAMES = 11  # round(127.7 ms × 22050 / 256); notes must be longer than this
