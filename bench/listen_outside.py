@@ -18,6 +18,7 @@ import json
 import platform
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -275,9 +276,11 @@ def character(by_transcriber: dict[str, list[Heard]], folder: Path) -> tuple[lis
     dry against wet render, heard against the true notes. No Henle levels here: of these pieces only
     the C-major prelude has a documented one (2; docs/listening-engine.md, "Difficulty")."""
     from llaqo.model.listen.judge.follower import ScoreFollower
+    from llaqo.model.listen.judge.score import load_score
     from llaqo.model.listen.judge.segment import SegmentJudge
 
     first = next(iter(by_transcriber.values()))
+    scores = {p: load_score(folder / f"{p}.score.mid") for p in {h.render.piece for h in first}}
     sources = {"true notes": [(h.render, C.as_transcription(np.asarray(h.render.notes), h.render.pedal))
                               for h in first]}
     sources.update({name: [(h.render, h.transcription) for h in heard] for name, heard in by_transcriber.items()})
@@ -285,14 +288,13 @@ def character(by_transcriber: dict[str, list[Heard]], folder: Path) -> tuple[lis
     techniques: dict[str, list[str]] = {}
     for source, items in sources.items():
         for r, tr in items:
-            follower = ScoreFollower.from_file(folder / f"{r.piece}.score.mid")
             judge = SegmentJudge(tr)
             best, found = judge.technique()
             if not r.reverb:
                 dominant = not found.comment.startswith("None clearly dominant")
                 techniques.setdefault(source, []).append(best if dominant else "none clearly dominant")
             level[source, r.piece, r.reverb, False] = judge.difficulty()[0]
-            level[source, r.piece, r.reverb, True] = SegmentJudge(tr, follower).difficulty()[0]
+            level[source, r.piece, r.reverb, True] = SegmentJudge(tr, ScoreFollower(scores[r.piece])).difficulty()[0]
     pieces = sorted({r.piece for r, _ in sources["true notes"]})
     lines = ["| piece | " + " | ".join(f"{s}: level (with score)" for s in sources) + " |",
              "|---|" + "---|" * len(sources)]
@@ -304,7 +306,7 @@ def character(by_transcriber: dict[str, list[Heard]], folder: Path) -> tuple[lis
               "| level same as from the true notes: heard / with score |", "|---|---|---|---|"]
     for source in sources:
         names = techniques[source]
-        common = max(set(names), key=names.count)
+        common = Counter(names).most_common(1)[0][0]  # ties: the first piece's (set order is not fixed)
         n = len(pieces)
         same_room = [sum(level[source, p, False, w] == level[source, p, True, w] for p in pieces)
                      for w in (False, True)]
